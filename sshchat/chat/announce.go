@@ -1,0 +1,131 @@
+package chat
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// announceConfig bounds how many join/leave lines a room shows.
+type announceConfig struct {
+	// Burst announcements are shown as they happen within one Window;
+	// beyond that they are gathered and shown as one line per kind at the
+	// end of the window ("alice, bob and 38 others joined").
+	Burst  int
+	Window time.Duration
+	// Names is how many nicks a gathered line spells out.
+	Names int
+}
+
+var defaultAnnounce = announceConfig{Burst: 5, Window: time.Second, Names: 5}
+
+// announcer turns joins and leaves into announcements without burying a
+// room when a thousand people connect at once: shazow/ssh-chat sends every
+// member one line per join, which is half a million lines for 1,000 joins.
+type announcer struct {
+	room *Room
+	cfg  announceConfig
+
+	mu          sync.Mutex
+	windowStart time.Time
+	sent        int
+	joins       []string
+	leaves      []string
+	timer       *time.Timer
+	stopped     bool
+	onOverflow  func([]*Member)
+}
+
+func newAnnouncer(r *Room, cfg announceConfig) *announcer {
+	return &announcer{room: r, cfg: cfg}
+}
+
+func (a *announcer) joined(nick string) { a.add(&a.joins, nick) }
+func (a *announcer) left(nick string)   { a.add(&a.leaves, nick) }
+
+func (a *announcer) add(list *[]string, nick string) {
+	a.mu.Lock()
+	if a.stopped {
+		a.mu.Unlock()
+		return
+	}
+	now := a.room.now()
+	if now.Sub(a.windowStart) >= a.cfg.Window {
+		a.windowStart, a.sent = now, 0
+	}
+	*list = append(*list, nick)
+	var overflowed []*Member
+	switch {
+	case a.sent < a.cfg.Burst && a.timer == nil:
+		a.sent++
+		overflowed = a.publishPendingLocked()
+	case a.timer == nil:
+		wait := a.cfg.Window - now.Sub(a.windowStart)
+		a.timer = time.AfterFunc(wait, a.flush)
+	}
+	a.mu.Unlock()
+	a.disconnect(overflowed)
+}
+
+// flush runs on the timer's goroutine; the hub stops the timer on Close.
+func (a *announcer) flush() {
+	defer recoverAndLog("announcer flush")
+	a.mu.Lock()
+	a.timer = nil
+	if a.stopped {
+		a.mu.Unlock()
+		return
+	}
+	a.windowStart, a.sent = a.room.now(), 1
+	overflowed := a.publishPendingLocked()
+	a.mu.Unlock()
+	a.disconnect(overflowed)
+}
+
+// disconnect runs without the announcer's lock: leaving takes the hub and
+// room locks.
+func (a *announcer) disconnect(members []*Member) {
+	if len(members) > 0 && a.onOverflow != nil {
+		a.onOverflow(members)
+	}
+}
+
+// publishPendingLocked publishes under a.mu so announcements keep the order
+// in which they were made; lock order is announcer, then room.
+func (a *announcer) publishPendingLocked() (overflowed []*Member) {
+	online := a.room.Len()
+	if len(a.joins) > 0 {
+		text := fmt.Sprintf("%s joined. (%d online)", a.names(a.joins), online)
+		overflowed = append(overflowed, a.room.publish(&Event{Kind: KindAnnounce, Text: text})...)
+		a.joins = a.joins[:0]
+	}
+	if len(a.leaves) > 0 {
+		text := fmt.Sprintf("%s left. (%d online)", a.names(a.leaves), online)
+		overflowed = append(overflowed, a.room.publish(&Event{Kind: KindAnnounce, Text: text})...)
+		a.leaves = a.leaves[:0]
+	}
+	return overflowed
+}
+
+func (a *announcer) names(nicks []string) string {
+	n := len(nicks)
+	switch {
+	case n == 1:
+		return nicks[0]
+	case n <= a.cfg.Names:
+		return strings.Join(nicks[:n-1], ", ") + " and " + nicks[n-1]
+	default:
+		return fmt.Sprintf("%s and %d others", strings.Join(nicks[:a.cfg.Names], ", "), n-a.cfg.Names)
+	}
+}
+
+func (a *announcer) stop() {
+	a.mu.Lock()
+	a.stopped = true
+	if a.timer != nil {
+		a.timer.Stop()
+		a.timer = nil
+	}
+	a.mu.Unlock()
+}

@@ -1,0 +1,30 @@
+package chat
+
+import "strings"
+
+// ParseCommand splits a line that starts with "/" into a lower-case command
+// name and its argument text. A line that does not start with "/", or starts
+// with "//" (the way to say something that begins with a slash), is not a
+// command.
+func ParseCommand(line string) (name, args string, ok bool) {
+	if !strings.HasPrefix(line, "/") || strings.HasPrefix(line, "//") {
+		return "", "", false
+	}
+	rest := line[1:]
+	if i := strings.IndexAny(rest, " \t"); i >= 0 {
+		name, args = rest[:i], strings.TrimSpace(rest[i+1:])
+	} else {
+		name = rest
+	}
+	return strings.ToLower(name), args, true
+}
+
+// splitWord returns the first space-separated word of s and the trimmed
+// rest.
+func splitWord(s string) (word, rest string) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		return s[:i], strings.TrimSpace(s[i+1:])
+	}
+	return s, ""
+}

@@ -1,0 +1,84 @@
+package chat
+
+import "sync"
+
+// Outbox is one member's queue of events waiting to be written to their
+// screen. It is bounded in bytes, not only in events, so a member who stops
+// reading costs the server a fixed amount of memory before being cut off.
+// Push never blocks: senders never wait on a recipient. The member's own
+// writer goroutine waits on Ready and takes everything queued with Drain,
+// which lets it coalesce many lines into one write.
+type Outbox struct {
+	mu       sync.Mutex
+	queue    []*Event
+	bytes    int
+	limit    int
+	closed   bool
+	overflow bool
+	ready    chan struct{}
+}
+
+// NewOutbox returns an outbox that holds at most limitBytes of events.
+func NewOutbox(limitBytes int) *Outbox {
+	return &Outbox{limit: limitBytes, ready: make(chan struct{}, 1)}
+}
+
+// Push queues ev. It reports false, and queues nothing, when the event would
+// take the outbox past its limit; an outbox that overflowed once stays
+// refused (its member is about to be disconnected, and a gap in their stream
+// would be worse than the cut). A closed outbox drops events silently and
+// reports true: its member has left.
+func (o *Outbox) Push(ev *Event) bool {
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return true
+	}
+	if o.overflow {
+		o.mu.Unlock()
+		return false
+	}
+	n := ev.size()
+	if o.bytes+n > o.limit {
+		o.overflow = true
+		o.mu.Unlock()
+		return false
+	}
+	o.queue = append(o.queue, ev)
+	o.bytes += n
+	o.mu.Unlock()
+	select {
+	case o.ready <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// Ready is signalled after Push when events may be waiting.
+func (o *Outbox) Ready() <-chan struct{} { return o.ready }
+
+// Drain appends every queued event to dst, empties the queue and returns
+// the extended slice.
+func (o *Outbox) Drain(dst []*Event) []*Event {
+	o.mu.Lock()
+	dst = append(dst, o.queue...)
+	clear(o.queue)
+	o.queue = o.queue[:0]
+	o.bytes = 0
+	o.mu.Unlock()
+	return dst
+}
+
+// Close refuses further events; events already queued can still be drained.
+func (o *Outbox) Close() {
+	o.mu.Lock()
+	o.closed = true
+	o.mu.Unlock()
+}
+
+// Len reports the number of queued events.
+func (o *Outbox) Len() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.queue)
+}

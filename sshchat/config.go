@@ -1,0 +1,91 @@
+package sshchat
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config is everything a Server needs. The zero value of each field means
+// its default.
+type Config struct {
+	// Addr is the TCP address to listen on (default ":2222").
+	Addr string
+	// HostKeyPath is the ed25519 host key, generated there on first start
+	// (default "keys/ssh_host_ed25519").
+	HostKeyPath string
+	// DataDir is where durable state lives (default "data").
+	DataDir string
+	// MOTD is shown to everyone who joins.
+	MOTD string
+	// MaxLine is the longest line in bytes a person may send (default 1000).
+	MaxLine int
+	// MaxConns caps concurrent connections in total (default 500); negative
+	// means no cap.
+	MaxConns int
+	// MaxConnsPerIP caps concurrent connections from one address
+	// (default 10); negative means no cap.
+	MaxConnsPerIP int
+	// HandshakeTimeout bounds the SSH handshake and authentication
+	// (default 10s).
+	HandshakeTimeout time.Duration
+	// StuckTimeout is how long a write to a client may block before the
+	// client is disconnected (default 5s).
+	StuckTimeout time.Duration
+	// OutboxBytes bounds each member's queue of undelivered output
+	// (default 512 KiB); a member past it is disconnected.
+	OutboxBytes int
+	// Version is the server's version, shown in the SSH banner.
+	Version string
+	// Logger receives structured logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Defaults a small community server would use.
+const (
+	DefaultAddr             = ":2222"
+	DefaultHostKeyPath      = "keys/ssh_host_ed25519"
+	DefaultDataDir          = "data"
+	DefaultMaxLine          = 1000
+	DefaultMaxConns         = 500
+	DefaultMaxConnsPerIP    = 10
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultStuckTimeout     = 5 * time.Second
+	DefaultOutboxBytes      = 512 << 10
+)
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.HostKeyPath == "" {
+		c.HostKeyPath = DefaultHostKeyPath
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.MaxLine <= 0 {
+		c.MaxLine = DefaultMaxLine
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.StuckTimeout <= 0 {
+		c.StuckTimeout = DefaultStuckTimeout
+	}
+	if c.OutboxBytes <= 0 {
+		c.OutboxBytes = DefaultOutboxBytes
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}

@@ -1,0 +1,55 @@
+package sshchat
+
+import (
+	"errors"
+	"io"
+
+	"github.com/sshchat/sshchat/sshchat/chat"
+	"github.com/sshchat/sshchat/sshchat/termio"
+)
+
+// plainSink writes lines as they are, for clients without a pty (scripts,
+// bots, `ssh -T`): no escape sequences, LF line endings.
+type plainSink struct{ w io.Writer }
+
+func (p plainSink) write(b []byte) error {
+	_, err := p.w.Write(b)
+	return err
+}
+func (plainSink) changed() <-chan struct{} { return nil }
+func (plainSink) refresh() error           { return nil }
+func (plainSink) finish()                  {}
+
+func (se *session) runPlain() {
+	go se.readPlain()
+	se.writeLoop(plainSink{se.ssh}, chat.StylePlain)
+}
+
+// readPlain reads lines ended by LF or CR until the client closes its input
+// (end of a pipe) or the connection goes.
+func (se *session) readPlain() {
+	defer se.srv.recoverPanic("plain reader")
+	hub, m := se.srv.hub, se.member
+	lines := termio.NewLineReader(se.ssh, hub.MaxLine())
+	for {
+		line, tooLong, err := lines.ReadLine()
+		if err != nil {
+			reason := "connection lost"
+			if errors.Is(err, io.EOF) {
+				reason = "end of input"
+			}
+			hub.Leave(m, reason)
+			return
+		}
+		if tooLong {
+			hub.TooLong(m, hub.MaxLine())
+			continue
+		}
+		hub.Handle(m, line)
+		select {
+		case <-m.Done():
+			return
+		default:
+		}
+	}
+}

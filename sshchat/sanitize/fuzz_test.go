@@ -1,0 +1,60 @@
+package sanitize
+
+import (
+	"testing"
+	"unicode/utf8"
+)
+
+func FuzzText(f *testing.F) {
+	for _, s := range []string{
+		"", "hello", "\x1b[2J", "\x1b]0;title\x07", "\u009b31m", "\u202Eevil",
+		"a\xffb", "line\r\nnext", "你好👋🏽", "\t\u2028\ufeff",
+	} {
+		f.Add(s, 8)
+	}
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		out := Text(s)
+		if !utf8.ValidString(out) {
+			t.Fatalf("Text(%q) = %q: invalid UTF-8", s, out)
+		}
+		for _, r := range out {
+			if r < 0x20 || r == 0x7f || removed(r) {
+				t.Fatalf("Text(%q) = %q: contains %U", s, out, r)
+			}
+		}
+		if again := Text(out); again != out {
+			t.Fatalf("Text not idempotent: %q -> %q -> %q", s, out, again)
+		}
+		max %= 1 << 16 // keep the cap meaningful relative to input sizes
+		cut := Truncate(out, max)
+		if len(cut) > max && !(max < 0 && cut == "") {
+			t.Fatalf("Truncate(%q, %d) = %q: too long", out, max, cut)
+		}
+		if !utf8.ValidString(cut) || len(cut) > len(out) || out[:len(cut)] != cut {
+			t.Fatalf("Truncate(%q, %d) = %q: not a valid prefix", out, max, cut)
+		}
+		if raw := Truncate(s, max); !utf8.ValidString(raw) || (max >= 0 && len(raw) > max) {
+			t.Fatalf("Truncate(%q, %d) = %q: invalid or too long", s, max, raw)
+		}
+	})
+}
+
+func FuzzNick(f *testing.F) {
+	for _, s := range []string{"", "alice", "-.-bob", "root@host", "jöhn doe", "\x1b[31m", "---"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := Nick(s)
+		if n != "" {
+			if err := ValidNick(n); err != nil {
+				t.Fatalf("Nick(%q) = %q, which ValidNick refuses", s, n)
+			}
+		}
+		if ValidNick(s) == nil && Nick(s) != s {
+			t.Fatalf("valid nick %q changed by Nick to %q", s, Nick(s))
+		}
+		if FoldNick(FoldNick(s)) != FoldNick(s) {
+			t.Fatalf("FoldNick not idempotent on %q", s)
+		}
+	})
+}

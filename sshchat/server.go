@@ -1,0 +1,235 @@
+package sshchat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/sshchat/sshchat/sshchat/chat"
+)
+
+// Server is a chat server reachable over SSH.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	hub     *chat.Hub
+	ssh     *ssh.Server
+	limiter *connLimiter
+	hostKey gossh.Signer
+
+	mu           sync.Mutex
+	listeners    map[net.Listener]struct{}
+	sessions     map[*session]struct{}
+	shuttingDown bool
+	sessionsWG   sync.WaitGroup
+
+	watchdogOnce sync.Once
+	stop         chan struct{}
+	stopOnce     sync.Once
+	bg           sync.WaitGroup
+}
+
+// New prepares a server: it loads or creates the host key and sets up the
+// SSH server, but does not listen yet.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	signer, created, err := loadOrCreateHostKey(cfg.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		limiter:   newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP),
+		hostKey:   signer,
+		listeners: make(map[net.Listener]struct{}),
+		sessions:  make(map[*session]struct{}),
+		stop:      make(chan struct{}),
+	}
+	s.hub = chat.NewHub(chat.Config{
+		OutboxBytes: cfg.OutboxBytes,
+		MaxLine:     cfg.MaxLine,
+		MOTD:        cfg.MOTD,
+		Logger:      cfg.Logger,
+	})
+	if created {
+		s.log.Info("generated host key", "path", cfg.HostKeyPath)
+	}
+
+	s.ssh, err = wish.NewServer(
+		wish.WithAddress(cfg.Addr),
+		wish.WithVersion("sshchat_"+cfg.Version),
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		wish.WithPublicKeyAuth(s.publicKeyAuth),
+		wish.WithKeyboardInteractiveAuth(s.guestAuth),
+		ssh.WrapConn(s.acceptConn),
+		func(srv *ssh.Server) error {
+			srv.PtyHandler = s.ptyRequest
+			srv.ConnectionFailedCallback = s.handshakeFailed
+			return nil
+		},
+		wish.WithMiddleware(s.sessionMiddleware),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("configure ssh server: %w", err)
+	}
+	return s, nil
+}
+
+// HostKeyFingerprint is the SHA256 fingerprint people can check their
+// client's host key prompt against.
+func (s *Server) HostKeyFingerprint() string {
+	return gossh.FingerprintSHA256(s.hostKey.PublicKey())
+}
+
+// Hub is the chat the server carries.
+func (s *Server) Hub() *chat.Hub { return s.hub }
+
+// ListenAndServe listens on the configured address and serves until
+// Shutdown or Close.
+func (s *Server) ListenAndServe() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	return s.Serve(ln)
+}
+
+// Serve accepts connections on ln until Shutdown or Close, when it returns
+// nil; any other return is an error.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.shuttingDown {
+		s.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	s.watchdogOnce.Do(func() { s.goBackground("watchdog", s.watchdog) })
+
+	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", s.HostKeyFingerprint())
+	err := s.ssh.Serve(ln)
+	s.mu.Lock()
+	done := s.shuttingDown
+	delete(s.listeners, ln)
+	s.mu.Unlock()
+	if done || errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("serve ssh: %w", err)
+}
+
+// Shutdown stops accepting connections, tells everyone the server is going
+// down, ends every session (clients exit with status 0) and waits for the
+// connections to close. When ctx ends first, the remaining connections are
+// closed hard and ctx's error is returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shuttingDown = true
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	s.mu.Unlock()
+
+	s.hub.Shutdown("The server is shutting down. Goodbye!")
+
+	sessionsDone := make(chan struct{})
+	go func() {
+		s.sessionsWG.Wait()
+		close(sessionsDone)
+	}()
+	var err error
+	select {
+	case <-sessionsDone:
+		// Sessions ended with exit-status 0; clients now close their
+		// connections, which Shutdown waits for.
+		err = s.ssh.Shutdown(ctx)
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err != nil {
+		s.log.Warn("shutdown deadline passed; closing connections", "err", err)
+	}
+	s.Close()
+	<-sessionsDone
+	return err
+}
+
+// Close closes the listeners and every connection at once.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.shuttingDown = true
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	s.mu.Unlock()
+	err := s.ssh.Close()
+	s.stopOnce.Do(func() { close(s.stop) })
+	s.bg.Wait()
+	s.hub.Close()
+	return err
+}
+
+// goBackground runs fn in a goroutine owned by the server: Close stops it
+// (fn must return when s.stop closes) and waits for it.
+func (s *Server) goBackground(name string, fn func()) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		defer s.recoverPanic(name)
+		fn()
+	}()
+}
+
+// recoverPanic is deferred at the top of every goroutine the server starts:
+// a panic in one session must not take down the others.
+func (s *Server) recoverPanic(where string) {
+	if r := recover(); r != nil {
+		s.log.Error("panic recovered", "where", where, "panic", fmt.Sprint(r), "stack", stack())
+	}
+}
+
+func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic recovered", "where", "accept", "panic", fmt.Sprint(r), "stack", stack())
+			out = nil
+		}
+	}()
+	ip := remoteIP(conn.RemoteAddr())
+	if ok, why := s.limiter.acquire(ip); !ok {
+		s.log.Warn("connection refused", "addr", conn.RemoteAddr().String(), "reason", why)
+		// Lines before the SSH version string are shown by OpenSSH; a
+		// short write to a fresh socket does not block.
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		fmt.Fprintf(conn, "sshchat: %s, try again later\r\n", why)
+		return nil
+	}
+	g := &guardedConn{Conn: conn, ip: ip, onClose: func() { s.limiter.release(ip) }}
+	g.timer = time.AfterFunc(s.cfg.HandshakeTimeout, func() {
+		// The server stores the ssh connection in the context once the
+		// handshake and authentication are done.
+		if ctx.Value(ssh.ContextKeyConn) == nil {
+			s.log.Info("handshake timeout", "addr", conn.RemoteAddr().String())
+			g.Close()
+		}
+	})
+	s.log.Debug("connect", "addr", conn.RemoteAddr().String())
+	ctx.SetValue(connKey{}, g)
+	return g
+}
+
+type connKey struct{}
+
+func (s *Server) handshakeFailed(conn net.Conn, err error) {
+	s.log.Debug("handshake failed", "addr", conn.RemoteAddr().String(), "err", err)
+}

@@ -1,0 +1,186 @@
+package sshchat
+
+import (
+	"fmt"
+	"net"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/charmbracelet/ssh"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/sshchat/sshchat/sshchat/chat"
+)
+
+// session is one person's SSH session carrying one chat member. It has two
+// goroutines: the handler's own, which is the writer (it alone writes chat
+// output to the client), and a reader started by the writer, which ends
+// when the channel closes.
+type session struct {
+	srv    *Server
+	ssh    ssh.Session
+	conn   net.Conn
+	member *chat.Member
+
+	// writingSince is when the current write to the client began (unix
+	// nanoseconds), or 0 between writes; the watchdog reads it.
+	writingSince atomic.Int64
+}
+
+// Disconnect implements chat.Peer: it closes the TCP connection, which
+// unblocks every read and write on it. Closing the SSH channel instead would
+// itself be a write, and could block on a client that stopped reading.
+func (se *session) Disconnect(string) { se.conn.Close() }
+
+// sessionMiddleware is the outermost handler: it turns an SSH session into
+// a chat member. wish's own chain ends in a no-op, so next is not called.
+func (s *Server) sessionMiddleware(ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		defer s.recoverPanic("session")
+		s.handleSession(sess)
+	}
+}
+
+func (s *Server) handleSession(sess ssh.Session) {
+	ctx := sess.Context()
+	conn, ok := ctx.Value(connKey{}).(net.Conn)
+	if !ok {
+		return
+	}
+	if sess.RawCommand() != "" || sess.Subsystem() != "" {
+		fmt.Fprintf(sess.Stderr(), "sshchat: commands are not supported; run ssh without a command to chat\n")
+		_ = sess.Exit(2)
+		return
+	}
+
+	s.mu.Lock()
+	if s.shuttingDown {
+		s.mu.Unlock()
+		fmt.Fprintf(sess, "The server is shutting down.\r\n")
+		return
+	}
+	s.sessionsWG.Add(1)
+	s.mu.Unlock()
+	defer s.sessionsWG.Done()
+
+	id := chat.Identity{
+		User:          sess.User(),
+		Addr:          conn.RemoteAddr().String(),
+		ClientVersion: ctx.ClientVersion(),
+	}
+	// Identity comes from the key the client proved it holds, never from
+	// values stored during authentication callbacks.
+	if key := sess.PublicKey(); key != nil {
+		id.Fingerprint = gossh.FingerprintSHA256(key)
+	}
+	se := &session{srv: s, ssh: sess, conn: conn}
+	m, err := s.hub.Join(id, se)
+	if err != nil {
+		fmt.Fprintf(sess, "%s\r\n", err)
+		return
+	}
+	se.member = m
+	s.track(se, true)
+	defer s.track(se, false)
+	defer s.hub.Leave(m, "session ended")
+
+	st, isPty := ctx.Value(ptyKey{sess}).(*ptyState)
+	started := time.Now()
+	s.log.Info("session start", "nick", m.Nick(), "fingerprint", guestOr(id.Fingerprint),
+		"addr", id.Addr, "pty", isPty, "client", id.ClientVersion)
+	if isPty {
+		se.runTerminal(st)
+	} else {
+		se.runPlain()
+	}
+	s.log.Info("session end", "nick", m.Nick(), "addr", id.Addr,
+		"reason", m.LeaveReason(), "duration", time.Since(started).Round(time.Millisecond))
+}
+
+func (s *Server) track(se *session, add bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		s.sessions[se] = struct{}{}
+	} else {
+		delete(s.sessions, se)
+	}
+}
+
+// sink is where a session's writer puts rendered chat output.
+type sink interface {
+	// write shows p (whole lines) to the client.
+	write(p []byte) error
+	// changed is signalled when the sink needs refresh (a resize); nil if
+	// never.
+	changed() <-chan struct{}
+	// refresh applies whatever changed.
+	refresh() error
+	// finish is the last write before the session ends.
+	finish()
+}
+
+// maxKeptBuffer is the largest write buffer a writer keeps between writes;
+// a burst may need more, but an idle session should not hold it.
+const maxKeptBuffer = 16 << 10
+
+// writeLoop is the member's writer: it waits for queued events, renders
+// them once per style (shared with every other recipient) and writes them
+// in one go. It returns when the member has left and the outbox is flushed,
+// or when a write fails.
+func (se *session) writeLoop(out sink, style chat.Style) {
+	m := se.member
+	box := m.Outbox()
+	var events []*chat.Event
+	var buf []byte
+	for {
+		final := false
+		select {
+		case <-box.Ready():
+		case <-out.changed():
+			if err := se.timed(out.refresh); err != nil {
+				se.srv.hub.Leave(m, "write failed")
+				return
+			}
+			continue
+		case <-m.Done():
+			final = true
+		}
+		events = box.Drain(events[:0])
+		buf = buf[:0]
+		for _, ev := range events {
+			buf = append(buf, ev.Bytes(style)...)
+		}
+		clear(events)
+		if len(buf) > 0 {
+			if err := se.timed(func() error { return out.write(buf) }); err != nil {
+				se.srv.hub.Leave(m, "write failed")
+				return
+			}
+		}
+		if cap(buf) > maxKeptBuffer {
+			buf = nil
+		}
+		if final {
+			_ = se.timed(func() error { out.finish(); return nil })
+			return
+		}
+	}
+}
+
+// timed runs a write with the watchdog watching it.
+func (se *session) timed(write func() error) error {
+	se.writingSince.Store(time.Now().UnixNano())
+	defer se.writingSince.Store(0)
+	return write()
+}
+
+func guestOr(fingerprint string) string {
+	if fingerprint == "" {
+		return "guest"
+	}
+	return fingerprint
+}
+
+func stack() string { return string(debug.Stack()) }

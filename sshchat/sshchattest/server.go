@@ -1,0 +1,101 @@
+package sshchattest
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sshchat/sshchat/sshchat"
+)
+
+// Server is a running in-process sshchat server.
+type Server struct {
+	*sshchat.Server
+	Addr string
+	Logs *LogBuffer
+	Cfg  sshchat.Config
+
+	served chan error
+	once   sync.Once
+}
+
+// Start runs a server on 127.0.0.1:0 with its host key in a temporary
+// folder, and stops it when the test ends. Fields of cfg that are zero get
+// the server's defaults, except the connection caps, which are lifted.
+func Start(t testing.TB, cfg sshchat.Config) *Server {
+	t.Helper()
+	dir := t.TempDir()
+	if cfg.HostKeyPath == "" {
+		cfg.HostKeyPath = filepath.Join(dir, "keys", "ssh_host_ed25519")
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = filepath.Join(dir, "data")
+	}
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = -1
+	}
+	if cfg.MaxConnsPerIP == 0 {
+		cfg.MaxConnsPerIP = -1
+	}
+	logs := &LogBuffer{}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	srv, err := sshchat.New(cfg)
+	if err != nil {
+		t.Fatalf("new server: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	s := &Server{Server: srv, Addr: ln.Addr().String(), Logs: logs, Cfg: cfg, served: make(chan error, 1)}
+	go func() { s.served <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		s.Stop(t)
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	return s
+}
+
+// Stop shuts the server down gracefully (bounded by 10 s) and waits for
+// Serve to return. It is safe to call more than once.
+func (s *Server) Stop(t testing.TB) {
+	s.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-s.served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+}
+
+// LogBuffer collects the server's log lines for assertions and for the
+// failure report.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns everything logged so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}

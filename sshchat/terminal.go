@@ -1,0 +1,133 @@
+package sshchat
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"unicode/utf8"
+
+	"golang.org/x/term"
+
+	"github.com/sshchat/sshchat/sshchat/chat"
+	"github.com/sshchat/sshchat/sshchat/termio"
+)
+
+// screen is a pty session's line editor and what is shown around it.
+//
+// mu serializes the session's two writers: the chat writer (Terminal.Write
+// of other people's lines) and the reader's own echo handling. x/term echoes
+// what a person types; when they press Enter, the typed line is erased again
+// so that it is shown once, as the room saw it. That erase must happen
+// before any other output lands below the echoed line, so the reader holds
+// mu from the moment input arrives until the erase is written, and releases
+// it only while it waits for input (in termConn.Read).
+type screen struct {
+	mu    sync.Mutex
+	t     *term.Terminal
+	width int // the width the Terminal was last given; guarded by mu
+	pty   *ptyState
+	raw   io.Writer
+}
+
+// termConn is the io.ReadWriter beneath the Terminal: keys pass through the
+// translator on the way in.
+type termConn struct {
+	keys *termio.KeyReader
+	out  io.Writer
+	mu   *sync.Mutex // screen.mu, held by the reader except while it waits
+}
+
+func (c *termConn) Read(p []byte) (int, error) {
+	c.mu.Unlock()
+	n, err := c.keys.Read(p)
+	c.mu.Lock()
+	return n, err
+}
+
+func (c *termConn) Write(p []byte) (int, error) { return c.out.Write(p) }
+
+func prompt(nick string) string { return "[" + nick + "] " }
+
+func (se *session) runTerminal(st *ptyState) {
+	sc := &screen{pty: st, raw: se.ssh}
+	// x/term caps typed lines at 4096 runes but not pasted ones; the key
+	// reader bounds memory, the hub refuses what is over MaxLine.
+	keys := termio.NewKeyReader(se.ssh, 4*se.srv.hub.MaxLine()+1024)
+	sc.t = term.NewTerminal(&termConn{keys: keys, out: se.ssh, mu: &sc.mu}, prompt(se.member.Nick()))
+	w, h := st.dims()
+	_ = sc.t.SetSize(w, h) // nothing is on screen yet, so this writes nothing
+	sc.width = w
+
+	go se.readTerminal(sc)
+	se.writeLoop(sc, chat.StyleANSI)
+}
+
+func (sc *screen) write(p []byte) error {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	_, err := sc.t.Write(p)
+	return err
+}
+
+func (sc *screen) changed() <-chan struct{} { return sc.pty.resized }
+
+func (sc *screen) refresh() error {
+	w, h := sc.pty.dims()
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.width = w
+	return sc.t.SetSize(w, h)
+}
+
+// finish clears the prompt so the client's own closing message starts on a
+// clean line.
+func (sc *screen) finish() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	_, _ = sc.raw.Write([]byte("\r\x1b[K"))
+}
+
+func (se *session) readTerminal(sc *screen) {
+	defer se.srv.recoverPanic("terminal reader")
+	hub, m := se.srv.hub, se.member
+	for {
+		nick := m.Nick()
+		sc.mu.Lock()
+		line, err := sc.t.ReadLine()
+		if errors.Is(err, term.ErrPasteIndicator) {
+			err = nil // a pasted line is still a line
+		}
+		if err == nil {
+			sc.eraseEcho(prompt(nick), line)
+		}
+		sc.mu.Unlock()
+		if err != nil {
+			reason := "connection lost"
+			if errors.Is(err, io.EOF) {
+				reason = "quit"
+			}
+			hub.Leave(m, reason)
+			return
+		}
+		hub.Handle(m, line)
+		select {
+		case <-m.Done():
+			return
+		default:
+		}
+		if m.Nick() != nick {
+			sc.t.SetPrompt(prompt(m.Nick()))
+		}
+	}
+}
+
+// eraseEcho removes the line x/term echoed while it was typed, using
+// x/term's own layout model: the prompt and line wrapped at the width, then
+// "\r\n". Called with sc.mu held, right after ReadLine returned, when the
+// cursor is at column 0 below the echo.
+func (sc *screen) eraseEcho(prompt, line string) {
+	cols := utf8.RuneCountInString(prompt) + utf8.RuneCountInString(line)
+	rows := cols/sc.width + 1
+	_, _ = sc.t.Write(fmt.Appendf(nil, "\x1b[%dA\r\x1b[J", rows))
+}
