@@ -16,6 +16,10 @@ import (
 	"github.com/sshchat/sshchat/sshchat/chat"
 )
 
+// connLinger is how long Shutdown lets clients close their connections
+// themselves after their sessions ended.
+const connLinger = time.Second
+
 // Server is a chat server reachable over SSH.
 type Server struct {
 	cfg     Config
@@ -150,9 +154,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	select {
 	case <-sessionsDone:
-		// Sessions ended with exit-status 0; clients now close their
-		// connections, which Shutdown waits for.
-		err = s.ssh.Shutdown(ctx)
+		// Sessions ended with exit-status 0. OpenSSH closes its connection
+		// then; connections still open after a short linger carry no
+		// session and are closed below.
+		linger, cancel := context.WithTimeout(ctx, connLinger)
+		_ = s.ssh.Shutdown(linger)
+		cancel()
+		err = ctx.Err()
 	case <-ctx.Done():
 		err = ctx.Err()
 	}

@@ -12,7 +12,7 @@ func FuzzText(f *testing.F) {
 	} {
 		f.Add(s, 8)
 	}
-	f.Fuzz(func(t *testing.T, s string, max int) {
+	f.Fuzz(func(t *testing.T, s string, n int) {
 		out := Text(s)
 		if !utf8.ValidString(out) {
 			t.Fatalf("Text(%q) = %q: invalid UTF-8", s, out)
@@ -25,16 +25,17 @@ func FuzzText(f *testing.F) {
 		if again := Text(out); again != out {
 			t.Fatalf("Text not idempotent: %q -> %q -> %q", s, out, again)
 		}
-		max %= 1 << 16 // keep the cap meaningful relative to input sizes
-		cut := Truncate(out, max)
-		if len(cut) > max && !(max < 0 && cut == "") {
-			t.Fatalf("Truncate(%q, %d) = %q: too long", out, max, cut)
+		n %= 1 << 16 // keep the cap in the range of input sizes
+		limit := max(n, 0)
+		cut := Truncate(out, n)
+		if len(cut) > limit || !utf8.ValidString(cut) || out[:len(cut)] != cut {
+			t.Fatalf("Truncate(%q, %d) = %q: too long or not a valid prefix", out, n, cut)
 		}
-		if !utf8.ValidString(cut) || len(cut) > len(out) || out[:len(cut)] != cut {
-			t.Fatalf("Truncate(%q, %d) = %q: not a valid prefix", out, max, cut)
+		if len(out) > limit && len(cut) < limit-utf8.UTFMax+1 {
+			t.Fatalf("Truncate(%q, %d) = %q: cut more than one rune short", out, n, cut)
 		}
-		if raw := Truncate(s, max); !utf8.ValidString(raw) || (max >= 0 && len(raw) > max) {
-			t.Fatalf("Truncate(%q, %d) = %q: invalid or too long", s, max, raw)
+		if raw := Truncate(s, n); len(raw) > limit || !utf8.ValidString(raw) {
+			t.Fatalf("Truncate(%q, %d) = %q: too long or invalid", s, n, raw)
 		}
 	})
 }

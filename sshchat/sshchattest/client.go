@@ -36,6 +36,8 @@ type Options struct {
 	// BeforeShell runs after the pty request and before "shell", e.g. to
 	// send window changes early.
 	BeforeShell func(*gossh.Session)
+
+	dialer *net.Dialer
 }
 
 // Client is one SSH connection with one session to the chat.
@@ -105,10 +107,20 @@ func Dial(t testing.TB, addr string, opts Options) *Client {
 
 // TryDial is Dial that returns the error instead of failing the test.
 func TryDial(t testing.TB, addr string, opts Options) (*Client, error) {
-	conn, err := gossh.Dial("tcp", addr, ClientConfig(t, opts))
+	d := opts.dialer
+	if d == nil {
+		d = &net.Dialer{Timeout: DefaultTimeout}
+	}
+	tcp, err := d.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
+	sshConn, chans, reqs, err := gossh.NewClientConn(tcp, addr, ClientConfig(t, opts))
+	if err != nil {
+		tcp.Close()
+		return nil, err
+	}
+	conn := gossh.NewClient(sshConn, chans, reqs)
 	sess, err := conn.NewSession()
 	if err != nil {
 		conn.Close()
@@ -283,4 +295,14 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// Stdin is the session's input, for tests that write in the background.
+func (c *Client) Stdin() io.Writer { return c.stdin }
+
+// TryDialFrom is TryDial from a given local loopback address (any of
+// 127.0.0.0/8), to test per-address limits.
+func TryDialFrom(t testing.TB, addr, localIP string, opts Options) (*Client, error) {
+	opts.dialer = &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}, Timeout: DefaultTimeout}
+	return TryDial(t, addr, opts)
 }

@@ -96,7 +96,8 @@ func checkKeyStream(out []byte, max int) error {
 }
 
 // unfinishedCSI reports whether b is ESC, or ESC [ followed only by
-// parameter and intermediate bytes.
+// parameter and intermediate bytes (or the second '[' of a Linux console
+// function key).
 func unfinishedCSI(b []byte) bool {
 	if len(b) == 1 {
 		return true
@@ -104,8 +105,8 @@ func unfinishedCSI(b []byte) bool {
 	if b[1] != '[' {
 		return false
 	}
-	for _, c := range b[2:] {
-		if c < 0x20 || c > 0x3f {
+	for j, c := range b[2:] {
+		if (c < 0x20 || c > 0x3f) && !(j == 0 && c == '[') {
 			return false
 		}
 	}

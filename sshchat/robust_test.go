@@ -1,0 +1,347 @@
+package sshchat_test
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/sshchat/sshchat/sshchat"
+	"github.com/sshchat/sshchat/sshchat/sshchattest"
+)
+
+func TestWindowChangesNeverHang(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	early := func(s *gossh.Session) {
+		// Window changes between pty-req and shell used to block the
+		// session's request loop for good.
+		for i := range 100 {
+			if err := s.WindowChange(24+i%10, 40+i); err != nil {
+				t.Errorf("window change %d: %v", i, err)
+			}
+		}
+	}
+	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "resizer", PTY: true, BeforeShell: early})
+	a.WaitFor("Welcome")
+	b := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "other"})
+	b.WaitFor("Welcome")
+	for i := range 100 {
+		// Including absurd sizes: 0 and 60,000 columns are clamped.
+		w := []int{0, 1, 60000, 80, 132}[i%5]
+		if err := a.Sess.WindowChange(24, w); err != nil {
+			t.Fatalf("window change %d: %v", i, err)
+		}
+		if i%10 == 0 {
+			a.Send(fmt.Sprintf("still here %d", i))
+		}
+	}
+	a.Send("done resizing")
+	b.WaitFor("resizer: done resizing")
+	b.Send("reply")
+	a.WaitFor("other: reply")
+}
+
+func TestStuckReaderIsCutOffAndCostsOthersNothing(t *testing.T) {
+	// A large outbox, so that it is the watchdog (a write blocked for
+	// StuckTimeout), not the outbox bound, that cuts the stuck client.
+	srv := sshchattest.Start(t, sshchat.Config{StuckTimeout: time.Second, OutboxBytes: 64 << 20})
+	stuck := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "stuck", PTY: true, NoRead: true})
+	sender := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "sender"})
+	sender.WaitFor("Welcome")
+	plain := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "plain"})
+	plain.WaitFor("Welcome")
+	tty := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "tty", PTY: true})
+	tty.WaitFor("Welcome")
+
+	// 5 MB of chat: far beyond the stuck client's 2 MiB SSH window.
+	const lines = 5600
+	filler := strings.Repeat("x", 880)
+	var batch strings.Builder
+	for i := range lines {
+		fmt.Fprintf(&batch, "%05d %s\n", i, filler)
+	}
+	go func() { io.WriteString(sender.Stdin(), batch.String()) }()
+
+	stuck.WaitDisconnected()
+	for _, c := range []*sshchattest.Client{plain, tty} {
+		text := c.WaitCount(filler, lines)
+		if !strings.Contains(text, fmt.Sprintf("sender: %05d %s\n", lines-1, filler)) {
+			t.Fatalf("last line missing")
+		}
+	}
+	plain.WaitFor("stuck left.")
+	if !strings.Contains(srv.Logs.String(), "kick stuck client") {
+		t.Fatalf("no kick logged")
+	}
+}
+
+func TestFloodLosesNothing(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	flooder := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "flooder", PTY: true})
+	flooder.WaitFor("Welcome")
+	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "a"})
+	a.WaitFor("Welcome")
+	b := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "b", PTY: true})
+	b.WaitFor("Welcome")
+	var batch strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&batch, "flood %04d\r", i)
+	}
+	flooder.Write(batch.String())
+	for _, c := range []*sshchattest.Client{a, b} {
+		text := c.WaitCount("flooder: flood ", 1000)
+		last := -1
+		for _, line := range strings.Split(text, "\n") {
+			var n int
+			// A pty screen shows the prompt before each line it redraws.
+			if i := strings.Index(line, "flooder: flood "); i < 0 {
+				continue
+			} else if _, err := fmt.Sscanf(line[i:], "flooder: flood %d", &n); err == nil {
+				if n != last+1 {
+					t.Fatalf("line %d after %d", n, last)
+				}
+				last = n
+			}
+		}
+	}
+}
+
+func TestEscapeInjectionIsNeutralized(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	plain := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
+	plain.WaitFor("Welcome")
+	tty := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "ttywatcher", PTY: true})
+	tty.WaitFor("Welcome")
+	evil := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "ev\x1b[2Jil\u202e\x9b", PTY: false})
+	evil.WaitFor("Welcome to #lobby, ev2Jil!") // ESC removed, then only nick characters kept
+
+	evil.Send("clear\x1b[2J\x1b]0;pwned\x07 bidi\u202eevil\u2066 c1\u009b31m del\x7f bad\xff utf8")
+	evil.Send("*** fake announcement\r*** another")
+	evil.Send("/me \x1b[1A*** also fake")
+	for _, c := range []*sshchattest.Client{plain, tty} {
+		c.WaitFor("ev2Jil: *** another")
+		c.WaitFor("* ev2Jil [1A*** also fake")
+	}
+	raw := plain.Raw()
+	if strings.ContainsAny(raw, "\x1b\x07\x7f\u202e\u2066\u009b") {
+		t.Fatalf("plain output carries control or bidi characters: %q", raw)
+	}
+	if !strings.Contains(raw, "ev2Jil: clear[2J]0;pwned bidievil c131m del bad\uFFFD utf8\n") {
+		t.Fatalf("sanitized line not found in %q", raw)
+	}
+	for _, line := range strings.Split(plain.Text(), "\n") {
+		if strings.HasPrefix(line, "*** fake") || strings.HasPrefix(line, "*** another") {
+			t.Fatalf("a user forged a server line: %q", line)
+		}
+	}
+	ttyRaw := tty.Raw()
+	for _, bad := range []string{"\x1b[2J", "\x1b]0;", "\u202e", "\u009b", "\x1b[1A*"} {
+		if strings.Contains(ttyRaw, bad) {
+			t.Fatalf("pty output carries %q", bad)
+		}
+	}
+}
+
+func TestPlainModeProtocol(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	bot := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bot"})
+	bot.WaitFor("Welcome")
+	// LF, CR and CRLF each end one line; CRLF makes no empty line.
+	bot.Write("one\ntwo\rthree\r\nfour\n")
+	text := bot.WaitFor("bot: four\n")
+	if !strings.Contains(text, "bot: one\nbot: two\nbot: three\nbot: four\n") {
+		t.Fatalf("lines not split as sent:\n%q", text)
+	}
+	if strings.ContainsAny(bot.Raw(), "\x1b\r") {
+		t.Fatalf("plain output carries escapes or CRs: %q", bot.Raw())
+	}
+	// End of input ends the session with status 0 after the lines are
+	// posted, like `printf 'hello\n' | ssh -T host`.
+	bot.Write("last words\n")
+	bot.CloseStdin()
+	if err := bot.WaitClosed(); err != nil {
+		t.Fatalf("session ended with %v, want status 0", err)
+	}
+	if !strings.Contains(bot.Text(), "bot: last words\n") {
+		t.Fatalf("last line lost: %q", bot.Text())
+	}
+}
+
+func TestLongLinesAreRefusedWithAMessage(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{MaxLine: 100})
+	bot := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bot"})
+	bot.WaitFor("Welcome")
+	tty := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "tty", PTY: true})
+	tty.WaitFor("Welcome")
+
+	bot.Send(strings.Repeat("a", 100))
+	tty.WaitFor("bot: " + strings.Repeat("a", 100))
+	bot.Send(strings.Repeat("b", 101))
+	bot.WaitFor("Not sent: the line is over 100 bytes long (the limit is 100).")
+	bot.Send(strings.Repeat("c", 1<<20)) // a megabyte without a newline
+	bot.WaitCount("Not sent: the line is over 100 bytes long", 2)
+
+	tty.Send(strings.Repeat("d", 150))
+	tty.WaitFor("Not sent: the line is 150 bytes long and the limit is 100.")
+	// A bracketed paste bypasses x/term's own limit; it is still refused.
+	tty.Write("\x1b[200~" + strings.Repeat("e", 300000) + "\x1b[201~\r")
+	tty.WaitFor("Not sent: the line is")
+	bot.Send("still fine")
+	tty.WaitFor("bot: still fine")
+	if strings.Contains(tty.Text(), "bbbb") || strings.Contains(bot.Text(), "dddd") {
+		t.Fatal("an over-long line was delivered")
+	}
+}
+
+func TestOwnLineIsShownOnce(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true, Width: 40, Height: 10})
+	a.WaitFor("Welcome")
+	a.Send("short line")
+	a.WaitFor("alice: short line")
+	raw := a.Raw()
+	echo := strings.Index(raw, "short line")
+	erase := strings.Index(raw[echo:], "\x1b[1A\r\x1b[J")
+	shown := strings.Index(raw, "\x1b[0m: short line") // after the coloured nick
+	if echo < 0 || erase < 0 || shown < 0 || echo+erase > shown {
+		t.Fatalf("echo not erased before the room's copy: %q", raw)
+	}
+	// "[alice] " is 8 columns: 8+40 = 48 columns wrap to 2 rows at width 40.
+	long := strings.Repeat("w", 40)
+	a.Send(long)
+	a.WaitFor("alice: " + long)
+	if !strings.Contains(a.Raw(), "\x1b[2A\r\x1b[J") {
+		t.Fatalf("wrapped echo not erased: %q", a.Raw())
+	}
+}
+
+func TestAbruptDisconnect(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	watcher := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
+	watcher.WaitFor("Welcome")
+	for i := range 5 {
+		c := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: fmt.Sprintf("gone%d", i), PTY: i%2 == 0})
+		c.WaitFor("Welcome")
+		c.Send("half a line")
+		c.Write("unfinished")
+		c.Conn.Close()
+	}
+	watcher.WaitUntil("all leaves", func(text string) bool {
+		for i := range 5 {
+			if !strings.Contains(text, fmt.Sprintf("gone%d", i)) || strings.Count(text, "left") < 1 {
+				return false
+			}
+		}
+		return strings.Contains(text, "(1 online)")
+	})
+	watcher.Send("/who")
+	watcher.WaitFor("*** 1 online: watcher")
+}
+
+func TestGracefulShutdownEndsSessionsWithStatusZero(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	tty := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "tty", PTY: true})
+	tty.WaitFor("Welcome")
+	bot := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bot"})
+	bot.WaitFor("Welcome")
+	tty.Write("half-typed")
+	srv.Stop(t)
+	for _, c := range []*sshchattest.Client{tty, bot} {
+		c.WaitFor("The server is shutting down. Goodbye!")
+		if err := c.WaitClosed(); err != nil {
+			t.Fatalf("session ended with %v, want exit status 0", err)
+		}
+	}
+	if _, err := sshchattest.TryDial(t, srv.Addr, sshchattest.Options{User: "late"}); err == nil {
+		t.Fatal("a connection was accepted after shutdown")
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	watcher := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
+	watcher.WaitFor("Welcome")
+
+	for name, auth := range map[string][]gossh.AuthMethod{
+		"none":     nil,
+		"password": {gossh.Password("hunter2")},
+	} {
+		cfg := &gossh.ClientConfig{User: name, Auth: auth, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second}
+		if conn, err := gossh.Dial("tcp", srv.Addr, cfg); err == nil {
+			conn.Close()
+			t.Errorf("%s authentication was accepted", name)
+		}
+	}
+	guest := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "visitor", Guest: true})
+	guest.WaitFor("Welcome to #lobby, visitor!")
+	if !strings.Contains(srv.Logs.String(), "nick=visitor fingerprint=guest") {
+		t.Error("guest not logged as a guest")
+	}
+	key := sshchattest.NewKey(t)
+	keyed := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "keyed", Key: key})
+	keyed.WaitFor("Welcome")
+	if want := "nick=keyed fingerprint=" + gossh.FingerprintSHA256(key.PublicKey()); !strings.Contains(srv.Logs.String(), want) {
+		t.Errorf("log lacks %q", want)
+	}
+}
+
+func TestHandshakeTimeoutDropsSilentConnections(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{HandshakeTimeout: 200 * time.Millisecond})
+	var conns []net.Conn
+	for range 20 {
+		conn, err := net.Dial("tcp", srv.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, conn)
+	}
+	for _, conn := range conns {
+		// The server sends its version line, then closes: reading to EOF
+		// proves the connection was dropped.
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.Copy(io.Discard, conn); err != nil {
+			t.Fatalf("connection not closed by the server: %v", err)
+		}
+		conn.Close()
+	}
+	c := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "normal"})
+	c.WaitFor("Welcome")
+}
+
+func TestConnectionCaps(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{MaxConnsPerIP: 2, MaxConns: 3})
+	dialFrom := func(ip string) (*sshchattest.Client, error) {
+		return sshchattest.TryDialFrom(t, srv.Addr, ip, sshchattest.Options{User: "u"})
+	}
+	a, err := dialFrom("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dialFrom("127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dialFrom("127.0.0.1"); err == nil {
+		t.Fatal("third connection from one address was accepted")
+	}
+	if _, err := dialFrom("127.0.0.2"); err != nil {
+		t.Fatalf("another address was refused: %v", err)
+	}
+	if _, err := dialFrom("127.0.0.3"); err == nil {
+		t.Fatal("fourth connection in total was accepted")
+	}
+	// Closing a connection frees its slot.
+	a.Close()
+	deadline := time.Now().Add(sshchattest.DefaultTimeout)
+	for {
+		if _, err := dialFrom("127.0.0.1"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("slot not released after the connection closed")
+		}
+	}
+}
