@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 
+	"github.com/charmbracelet/ssh"
+
 	"github.com/sshchat/sshchat/sshchat/chat"
 	"github.com/sshchat/sshchat/sshchat/termio"
 )
@@ -16,9 +18,9 @@ func (p plainSink) write(b []byte) error {
 	_, err := p.w.Write(b)
 	return err
 }
-func (plainSink) changed() <-chan struct{} { return nil }
-func (plainSink) refresh() error           { return nil }
-func (plainSink) finish()                  {}
+func (plainSink) windows() <-chan ssh.Window { return nil }
+func (plainSink) resize(ssh.Window) error    { return nil }
+func (plainSink) finish()                    {}
 
 func (se *session) runPlain() {
 	go se.readPlain()

@@ -8,11 +8,18 @@ import (
 
 // ptyState is what the server knows of a session's terminal. The library's
 // Session.Pty races with window changes (charmbracelet/ssh#58), so the size
-// lives here, written by the window drain and read by the session's writer.
+// lives here.
+//
+// Window changes must be drained from the moment the pty is requested, or
+// the session's request loop blocks. Until the shell starts, a small
+// goroutine drains them; then the session's writer takes the channel over
+// (takeWindows), which saves a goroutine per session for its whole life.
 type ptyState struct {
 	term    string
 	size    atomic.Uint64 // width<<32 | height, clamped
-	resized chan struct{} // signalled on every window change
+	windows <-chan ssh.Window
+	handoff chan struct{} // closed by takeWindows
+	drained chan struct{} // closed when the early drain has stopped
 }
 
 // Terminal sizes clients may claim are clamped: 0 or 60,000 columns must
@@ -39,10 +46,6 @@ func (p *ptyState) setSize(w ssh.Window) {
 	width := clamp(w.Width, minWidth, maxWidth, defaultW)
 	height := clamp(w.Height, minHeight, maxHeight, defaultH)
 	p.size.Store(uint64(width)<<32 | uint64(height))
-	select {
-	case p.resized <- struct{}{}:
-	default:
-	}
 }
 
 func (p *ptyState) dims() (width, height int) {
@@ -57,17 +60,34 @@ type ptyKey struct{ sess ssh.Session }
 // before "shell" would otherwise block the request loop, and the session
 // with it. No pty is allocated; the chat terminal is emulated in-process.
 func (s *Server) ptyRequest(ctx ssh.Context, sess ssh.Session, p ssh.Pty) (func() error, error) {
-	st := &ptyState{term: p.Term, resized: make(chan struct{}, 1)}
-	st.setSize(p.Window)
 	_, windows, _ := sess.Pty() // on the request goroutine: no race yet
+	st := &ptyState{term: p.Term, windows: windows, handoff: make(chan struct{}), drained: make(chan struct{})}
+	st.setSize(p.Window)
 	ctx.SetValue(ptyKey{sess}, st)
-	// The library closes windows when the channel's requests end, which
-	// ends this goroutine.
+	// Ends at the handoff, or when the library closes windows as the
+	// channel's requests end (a session that never starts a shell).
 	go func() {
+		defer close(st.drained)
 		defer s.recoverPanic("window drain")
-		for w := range windows {
-			st.setSize(w)
+		for {
+			select {
+			case w, ok := <-windows:
+				if !ok {
+					return
+				}
+				st.setSize(w)
+			case <-st.handoff:
+				return
+			}
 		}
 	}()
 	return func() error { return nil }, nil
+}
+
+// takeWindows stops the early drain and returns the window-change channel
+// for the caller to drain from now on.
+func (p *ptyState) takeWindows() <-chan ssh.Window {
+	close(p.handoff)
+	<-p.drained
+	return p.windows
 }

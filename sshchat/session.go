@@ -112,11 +112,10 @@ func (s *Server) track(se *session, add bool) {
 type sink interface {
 	// write shows p (whole lines) to the client.
 	write(p []byte) error
-	// changed is signalled when the sink needs refresh (a resize); nil if
-	// never.
-	changed() <-chan struct{}
-	// refresh applies whatever changed.
-	refresh() error
+	// windows delivers the client's window changes; nil if it has none.
+	windows() <-chan ssh.Window
+	// resize applies a window change.
+	resize(ssh.Window) error
 	// finish is the last write before the session ends.
 	finish()
 }
@@ -134,12 +133,17 @@ func (se *session) writeLoop(out sink, style chat.Style) {
 	box := m.Outbox()
 	var events []*chat.Event
 	var buf []byte
+	windows := out.windows()
 	for {
 		final := false
 		select {
 		case <-box.Ready():
-		case <-out.changed():
-			if err := se.timed(out.refresh); err != nil {
+		case w, ok := <-windows:
+			if !ok {
+				windows = nil // the client's requests ended; the connection follows
+				continue
+			}
+			if err := se.timed(func() error { return out.resize(w) }); err != nil {
 				se.srv.hub.Leave(m, "write failed")
 				return
 			}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/charmbracelet/ssh"
 	"golang.org/x/term"
 
 	"github.com/sshchat/sshchat/sshchat/chat"
@@ -70,9 +71,10 @@ func (sc *screen) write(p []byte) error {
 	return err
 }
 
-func (sc *screen) changed() <-chan struct{} { return sc.pty.resized }
+func (sc *screen) windows() <-chan ssh.Window { return sc.pty.takeWindows() }
 
-func (sc *screen) refresh() error {
+func (sc *screen) resize(win ssh.Window) error {
+	sc.pty.setSize(win)
 	w, h := sc.pty.dims()
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
