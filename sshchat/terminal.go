@@ -26,17 +26,25 @@ import (
 type screen struct {
 	mu    sync.Mutex
 	t     *term.Terminal
+	conn  *termConn
 	width int // the width the Terminal was last given; guarded by mu
 	pty   *ptyState
 	raw   io.Writer
 }
 
 // termConn is the io.ReadWriter beneath the Terminal: keys pass through the
-// translator on the way in.
+// translator on the way in. On the way out it can batch: Terminal.Write
+// makes several small writes (clear the prompt, each line and its CRLF,
+// redraw the prompt), and each would be an SSH packet and a syscall of its
+// own.
 type termConn struct {
 	keys *termio.KeyReader
 	out  io.Writer
 	mu   *sync.Mutex // screen.mu, held by the reader except while it waits
+
+	// Guarded by mu.
+	batching bool
+	pending  []byte
 }
 
 func (c *termConn) Read(p []byte) (int, error) {
@@ -46,7 +54,30 @@ func (c *termConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *termConn) Write(p []byte) (int, error) { return c.out.Write(p) }
+func (c *termConn) Write(p []byte) (int, error) {
+	if c.batching {
+		c.pending = append(c.pending, p...)
+		return len(p), nil
+	}
+	return c.out.Write(p)
+}
+
+// batch runs fn with the Terminal's writes gathered into one write.
+func (c *termConn) batch(fn func() error) error {
+	c.batching = true
+	err := fn()
+	c.batching = false
+	if len(c.pending) > 0 {
+		if _, werr := c.out.Write(c.pending); err == nil {
+			err = werr
+		}
+	}
+	c.pending = c.pending[:0]
+	if cap(c.pending) > maxKeptBuffer {
+		c.pending = nil
+	}
+	return err
+}
 
 func prompt(nick string) string { return "[" + nick + "] " }
 
@@ -55,7 +86,8 @@ func (se *session) runTerminal(st *ptyState) {
 	// x/term caps typed lines at 4096 runes but not pasted ones; the key
 	// reader bounds memory, the hub refuses what is over MaxLine.
 	keys := termio.NewKeyReader(se.ssh, 4*se.srv.hub.MaxLine()+1024)
-	sc.t = term.NewTerminal(&termConn{keys: keys, out: se.ssh, mu: &sc.mu}, prompt(se.member.Nick()))
+	sc.conn = &termConn{keys: keys, out: se.ssh, mu: &sc.mu}
+	sc.t = term.NewTerminal(sc.conn, prompt(se.member.Nick()))
 	w, h := st.dims()
 	_ = sc.t.SetSize(w, h) // nothing is on screen yet, so this writes nothing
 	sc.width = w
@@ -67,8 +99,10 @@ func (se *session) runTerminal(st *ptyState) {
 func (sc *screen) write(p []byte) error {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	_, err := sc.t.Write(p)
-	return err
+	return sc.conn.batch(func() error {
+		_, err := sc.t.Write(p)
+		return err
+	})
 }
 
 func (sc *screen) windows() <-chan ssh.Window { return sc.pty.takeWindows() }
@@ -79,7 +113,7 @@ func (sc *screen) resize(win ssh.Window) error {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.width = w
-	return sc.t.SetSize(w, h)
+	return sc.conn.batch(func() error { return sc.t.SetSize(w, h) })
 }
 
 // finish clears the prompt so the client's own closing message starts on a
@@ -131,5 +165,5 @@ func (se *session) readTerminal(sc *screen) {
 func (sc *screen) eraseEcho(prompt, line string) {
 	cols := utf8.RuneCountInString(prompt) + utf8.RuneCountInString(line)
 	rows := cols/sc.width + 1
-	_, _ = sc.t.Write(fmt.Appendf(nil, "\x1b[%dA\r\x1b[J", rows))
+	_, _ = sc.conn.Write(fmt.Appendf(nil, "\x1b[%dA\r\x1b[J", rows))
 }

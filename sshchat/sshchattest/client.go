@@ -251,12 +251,16 @@ func (c *Client) waitUntil(timeout time.Duration, ok func(text string) bool) (st
 	}
 }
 
-// WaitClosed waits for the session to end and returns its exit error (nil
-// for exit status 0).
+// WaitClosed waits for the session to end and its output to be read to the
+// end, and returns its exit error (nil for exit status 0).
 func (c *Client) WaitClosed() error {
 	c.t.Helper()
 	res := make(chan error, 1)
-	go func() { res <- c.Sess.Wait() }()
+	go func() {
+		err := c.Sess.Wait()
+		<-c.done
+		res <- err
+	}()
 	select {
 	case err := <-res:
 		return err
