@@ -1,6 +1,6 @@
 module github.com/sshchat/sshchat
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/charmbracelet/ssh v0.0.0-20250128164007-98fd5ae11894

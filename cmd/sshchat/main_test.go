@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/sshchat/sshchat/sshchat/sshchattest"
 )
 
@@ -163,3 +165,6 @@ func checkHostKeyFiles(t *testing.T, keyPath string) {
 		t.Errorf("host key folder mode %o, want 700", perm)
 	}
 }
+
+// TestMain fails the package if a test leaves a goroutine behind.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
