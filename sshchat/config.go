@@ -34,6 +34,11 @@ type Config struct {
 	// OutboxBytes bounds each member's queue of undelivered output
 	// (default 512 KiB); a member past it is disconnected.
 	OutboxBytes int
+	// Rate is how many lines per second a person may send after a burst of
+	// Burst lines before their lines are paced (delayed, never dropped).
+	// 0 means the default (5 lines/s, burst 20); negative turns pacing off.
+	Rate  float64
+	Burst int
 	// Version is the server's version, shown in the SSH banner.
 	Version string
 	// Logger receives structured logs (default slog.Default()).
@@ -51,6 +56,8 @@ const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultStuckTimeout     = 5 * time.Second
 	DefaultOutboxBytes      = 512 << 10
+	DefaultRate             = 5
+	DefaultBurst            = 20
 )
 
 func (c Config) withDefaults() Config {
@@ -80,6 +87,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.OutboxBytes <= 0 {
 		c.OutboxBytes = DefaultOutboxBytes
+	}
+	if c.Rate == 0 {
+		c.Rate = DefaultRate
+	}
+	if c.Burst <= 0 {
+		c.Burst = DefaultBurst
 	}
 	if c.Version == "" {
 		c.Version = "dev"

@@ -3,6 +3,7 @@ package sshchat
 import (
 	"errors"
 	"io"
+	"time"
 
 	"github.com/charmbracelet/ssh"
 
@@ -33,6 +34,7 @@ func (se *session) readPlain() {
 	defer se.srv.recoverPanic("plain reader")
 	hub, m := se.srv.hub, se.member
 	lines := termio.NewLineReader(se.ssh, hub.MaxLine())
+	var pacing *time.Timer
 	for {
 		line, tooLong, err := lines.ReadLine()
 		if err != nil {
@@ -46,6 +48,9 @@ func (se *session) readPlain() {
 		if tooLong {
 			hub.TooLong(m, hub.MaxLine())
 			continue
+		}
+		if !se.pace(&pacing) {
+			return
 		}
 		hub.Handle(m, line)
 		select {

@@ -345,3 +345,28 @@ func TestConnectionCaps(t *testing.T) {
 		}
 	}
 }
+
+func TestPastedLinesArriveWholeAndInOrderWhenPaced(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{Rate: 100, Burst: 20})
+	paster := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "paster", PTY: true})
+	paster.WaitFor("Welcome")
+	reader := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "reader"})
+	reader.WaitFor("Welcome")
+	var paste strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&paste, "pasted line %03d\r", i)
+	}
+	paster.Write("\x1b[200~" + paste.String() + "\x1b[201~")
+	text := reader.WaitCount("paster: pasted line ", 200)
+	var order []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "paster: pasted line ") {
+			order = append(order, line)
+		}
+	}
+	for i, line := range order {
+		if want := fmt.Sprintf("paster: pasted line %03d", i); line != want {
+			t.Fatalf("line %d is %q, want %q", i, line, want)
+		}
+	}
+}

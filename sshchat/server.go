@@ -63,6 +63,7 @@ func New(cfg Config) (*Server, error) {
 		MaxLine:     cfg.MaxLine,
 		MOTD:        cfg.MOTD,
 		Logger:      cfg.Logger,
+		Pacing:      chat.Pacing{Rate: cfg.Rate, Burst: cfg.Burst},
 	})
 	if created {
 		s.log.Info("generated host key", "path", cfg.HostKeyPath)

@@ -173,6 +173,31 @@ func (se *session) writeLoop(out sink, style chat.Style) {
 	}
 }
 
+// pace waits before the next line as long as the hub's pacing says, in the
+// member's own reader, so nobody else waits. It reports false when the
+// member is gone (left, or cut off for flooding).
+func (se *session) pace(timer **time.Timer) bool {
+	wait, kick := se.srv.hub.Pace(se.member, time.Now())
+	if kick {
+		return false
+	}
+	if wait <= 0 {
+		return true
+	}
+	if *timer == nil {
+		*timer = time.NewTimer(wait)
+	} else {
+		(*timer).Reset(wait)
+	}
+	select {
+	case <-(*timer).C:
+		return true
+	case <-se.member.Done():
+		(*timer).Stop()
+		return false
+	}
+}
+
 // timed runs a write with the watchdog watching it.
 func (se *session) timed(write func() error) error {
 	se.writingSince.Store(time.Now().UnixNano())

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/ssh"
@@ -127,6 +128,7 @@ func (sc *screen) finish() {
 func (se *session) readTerminal(sc *screen) {
 	defer se.srv.recoverPanic("terminal reader")
 	hub, m := se.srv.hub, se.member
+	var pacing *time.Timer
 	for {
 		nick := m.Nick()
 		sc.mu.Lock()
@@ -144,6 +146,9 @@ func (se *session) readTerminal(sc *screen) {
 				reason = "quit"
 			}
 			hub.Leave(m, reason)
+			return
+		}
+		if !se.pace(&pacing) {
 			return
 		}
 		hub.Handle(m, line)

@@ -30,6 +30,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now); tests inject their own.
 	Now func() time.Time
+	// Pacing slows down members who type faster than its rate; the zero
+	// value turns it off (DefaultPacing is what the server uses).
+	Pacing Pacing
 
 	announce announceConfig
 }
@@ -70,6 +73,14 @@ func NewHub(cfg Config) *Hub {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Pacing.Rate > 0 {
+		if cfg.Pacing.WarnAfter <= 0 {
+			cfg.Pacing.WarnAfter = DefaultPacing.WarnAfter
+		}
+		if cfg.Pacing.KickAfter <= 0 {
+			cfg.Pacing.KickAfter = DefaultPacing.KickAfter
+		}
+	}
 	if cfg.announce == (announceConfig{}) {
 		cfg.announce = defaultAnnounce
 	}
@@ -101,6 +112,7 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 		out:      NewOutbox(h.cfg.OutboxBytes),
 		peer:     peer,
 		done:     make(chan struct{}),
+		pacer:    newPacer(h.cfg.Pacing),
 	}
 
 	h.mu.Lock()

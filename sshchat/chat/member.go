@@ -38,6 +38,8 @@ type Member struct {
 	nick atomic.Pointer[string] // written under Hub.mu
 	room *Room                  // guarded by Hub.mu
 
+	pacer *pacer // used only by the member's reader
+
 	leaveOnce   sync.Once
 	done        chan struct{}
 	leaveReason atomic.Pointer[string]

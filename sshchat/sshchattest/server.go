@@ -26,7 +26,8 @@ type Server struct {
 
 // Start runs a server on 127.0.0.1:0 with its host key in a temporary
 // folder, and stops it when the test ends. Fields of cfg that are zero get
-// the server's defaults, except the connection caps, which are lifted.
+// the server's defaults, except the connection caps, which are lifted, and
+// pacing, which is off.
 func Start(t testing.TB, cfg sshchat.Config) *Server {
 	t.Helper()
 	dir := t.TempDir()
@@ -41,6 +42,9 @@ func Start(t testing.TB, cfg sshchat.Config) *Server {
 	}
 	if cfg.MaxConnsPerIP == 0 {
 		cfg.MaxConnsPerIP = -1
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = -1 // tests that flood say so; pacing tests set a rate
 	}
 	logs := &LogBuffer{}
 	if cfg.Logger == nil {

@@ -1,0 +1,82 @@
+package chat
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPacingDelaysWarnsThenDisconnects(t *testing.T) {
+	h := quietHub(Config{Pacing: Pacing{Rate: 2, Burst: 3, WarnAfter: 10 * time.Second, KickAfter: 20 * time.Second}})
+	defer h.Close()
+	m, peer := join(t, h, "fast")
+	drainText(m)
+	now := time.Unix(1_000_000, 0)
+	for i := range 3 {
+		if wait, kick := h.Pace(m, now); wait != 0 || kick {
+			t.Fatalf("line %d of the burst waits %v (kick %v)", i, wait, kick)
+		}
+	}
+	// Beyond the burst each line waits half a second more than the last
+	// when they all arrive at once...
+	for i := 1; i <= 4; i++ {
+		wait, kick := h.Pace(m, now)
+		if want := time.Duration(i) * 500 * time.Millisecond; wait != want || kick {
+			t.Fatalf("paced line %d waits %v, want %v", i, wait, want)
+		}
+	}
+	// ...and a member who keeps the reader busy for WarnAfter is warned
+	// once, then cut off at KickAfter.
+	var warned bool
+	for now = now.Add(2 * time.Second); ; now = now.Add(500 * time.Millisecond) {
+		wait, kick := h.Pace(m, now)
+		text := drainText(m)
+		if strings.Contains(text, "Slow down or you will be disconnected") {
+			if warned {
+				t.Fatal("warned twice")
+			}
+			warned = true
+		}
+		if kick {
+			break
+		}
+		if wait <= 0 {
+			t.Fatal("a flooding member was not paced")
+		}
+		if now.Sub(time.Unix(1_000_000, 0)) > time.Minute {
+			t.Fatal("never disconnected")
+		}
+	}
+	if !warned || !peer.disconnected() {
+		t.Fatalf("warned=%v disconnected=%v", warned, peer.disconnected())
+	}
+}
+
+func TestPacingForgetsAfterAPause(t *testing.T) {
+	h := quietHub(Config{Pacing: Pacing{Rate: 1, Burst: 1, WarnAfter: 3 * time.Second, KickAfter: 5 * time.Second}})
+	defer h.Close()
+	m, peer := join(t, h, "typist")
+	now := time.Unix(1_000_000, 0)
+	// Bursts separated by pauses never add up to a disconnect.
+	for range 20 {
+		h.Pace(m, now)
+		if wait, _ := h.Pace(m, now); wait <= 0 {
+			t.Fatal("second line of a burst not paced")
+		}
+		now = now.Add(4 * time.Second)
+	}
+	if peer.disconnected() {
+		t.Fatal("a member who pauses was disconnected")
+	}
+}
+
+func TestPacingOff(t *testing.T) {
+	h := quietHub(Config{})
+	defer h.Close()
+	m, _ := join(t, h, "bot")
+	for range 10000 {
+		if wait, kick := h.Pace(m, time.Unix(0, 0)); wait != 0 || kick {
+			t.Fatal("paced with pacing off")
+		}
+	}
+}
