@@ -11,8 +11,12 @@ import (
 // password. The identity is read later from the session's verified key
 // (Session.PublicKey), never from anything stored during this callback,
 // which can run for keys the client only offers (CVE-2024-45337).
-func (s *Server) publicKeyAuth(_ ssh.Context, _ ssh.PublicKey) (ok bool) {
+func (s *Server) publicKeyAuth(ctx ssh.Context, key ssh.PublicKey) (ok bool) {
 	defer s.recoverAuth("publickey", &ok)
+	if err := checkKeyType(key); err != nil {
+		s.log.Info("key refused", "addr", ctx.RemoteAddr().String(), "reason", err.Error())
+		return false
+	}
 	return true
 }
 

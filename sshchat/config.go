@@ -25,6 +25,9 @@ type Config struct {
 	// MaxConnsPerIP caps concurrent connections from one address
 	// (default 10); negative means no cap.
 	MaxConnsPerIP int
+	// NewConnsPerIP caps how many new connections one address may open per
+	// minute (default 60, with bursts of half that); negative means no cap.
+	NewConnsPerIP int
 	// HandshakeTimeout bounds the SSH handshake and authentication
 	// (default 10s).
 	HandshakeTimeout time.Duration
@@ -53,6 +56,7 @@ const (
 	DefaultMaxLine          = 1000
 	DefaultMaxConns         = 500
 	DefaultMaxConnsPerIP    = 10
+	DefaultNewConnsPerIP    = 60
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultStuckTimeout     = 5 * time.Second
 	DefaultOutboxBytes      = 512 << 10
@@ -78,6 +82,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	if c.NewConnsPerIP == 0 {
+		c.NewConnsPerIP = DefaultNewConnsPerIP
 	}
 	if c.HandshakeTimeout <= 0 {
 		c.HandshakeTimeout = DefaultHandshakeTimeout

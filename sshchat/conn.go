@@ -4,23 +4,39 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// connLimiter caps concurrent connections in total and per remote address.
+// connLimiter caps concurrent connections in total and per remote address,
+// and how fast one address may open new ones. Over a cap a connection is
+// refused before any SSH work is done for it.
 type connLimiter struct {
-	maxTotal, maxPerIP int // negative: no cap
+	maxTotal, maxPerIP int        // negative: no cap
+	newPerMinute       rate.Limit // per address; 0: no cap
+	newBurst           int
 
-	mu    sync.Mutex
-	total int
-	perIP map[string]int
+	mu     sync.Mutex
+	total  int
+	perIP  map[string]int
+	recent map[string]*rate.Limiter
 }
 
-func newConnLimiter(maxTotal, maxPerIP int) *connLimiter {
-	return &connLimiter{maxTotal: maxTotal, maxPerIP: maxPerIP, perIP: make(map[string]int)}
+// pruneAt is the number of remembered addresses above which addresses
+// whose budget is full again are forgotten.
+const pruneAt = 4096
+
+func newConnLimiter(maxTotal, maxPerIP, newPerMinute int) *connLimiter {
+	l := &connLimiter{maxTotal: maxTotal, maxPerIP: maxPerIP, perIP: make(map[string]int), recent: make(map[string]*rate.Limiter)}
+	if newPerMinute > 0 {
+		l.newPerMinute = rate.Limit(float64(newPerMinute) / 60)
+		l.newBurst = max(newPerMinute/2, 1)
+	}
+	return l
 }
 
 // acquire takes a slot for ip, or reports why there is none.
-func (l *connLimiter) acquire(ip string) (ok bool, why string) {
+func (l *connLimiter) acquire(ip string, now time.Time) (ok bool, why string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.maxTotal >= 0 && l.total >= l.maxTotal {
@@ -29,9 +45,30 @@ func (l *connLimiter) acquire(ip string) (ok bool, why string) {
 	if l.maxPerIP >= 0 && l.perIP[ip] >= l.maxPerIP {
 		return false, "too many connections from your address"
 	}
+	if l.newPerMinute > 0 {
+		lim := l.recent[ip]
+		if lim == nil {
+			if len(l.recent) >= pruneAt {
+				l.pruneLocked(now)
+			}
+			lim = rate.NewLimiter(l.newPerMinute, l.newBurst)
+			l.recent[ip] = lim
+		}
+		if !lim.AllowN(now, 1) {
+			return false, "too many new connections from your address"
+		}
+	}
 	l.total++
 	l.perIP[ip]++
 	return true, ""
+}
+
+func (l *connLimiter) pruneLocked(now time.Time) {
+	for ip, lim := range l.recent {
+		if lim.TokensAt(now) >= float64(l.newBurst) {
+			delete(l.recent, ip)
+		}
+	}
 }
 
 func (l *connLimiter) release(ip string) {

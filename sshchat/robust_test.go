@@ -1,9 +1,14 @@
 package sshchat_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -368,5 +373,92 @@ func TestPastedLinesArriveWholeAndInOrderWhenPaced(t *testing.T) {
 		if want := fmt.Sprintf("paster: pasted line %03d", i); line != want {
 			t.Fatalf("line %d is %q, want %q", i, line, want)
 		}
+	}
+}
+
+func TestKeyTypes(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	rsaKey := func(bits int) gossh.Signer {
+		k, err := rsa.GenerateKey(rand.Reader, bits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := gossh.NewSignerFromKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecSigner, err := gossh.NewSignerFromKey(ecKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		key  gossh.Signer
+		ok   bool
+	}{
+		{"ed25519", sshchattest.NewKey(t), true},
+		{"ecdsa-p256", ecSigner, true},
+		{"rsa-2048", rsaKey(2048), true},
+		{"rsa-1024", rsaKey(1024), false},
+	} {
+		cfg := &gossh.ClientConfig{User: tc.name, Auth: []gossh.AuthMethod{gossh.PublicKeys(tc.key)},
+			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second}
+		conn, err := gossh.Dial("tcp", srv.Addr, cfg)
+		if err == nil {
+			conn.Close()
+		}
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: accepted=%v, want %v (%v)", tc.name, err == nil, tc.ok, err)
+		}
+	}
+}
+
+func TestHalfOpenConnectionsLeaveNoTrace(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{HandshakeTimeout: 500 * time.Millisecond})
+	user := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "regular"})
+	user.WaitFor("Welcome")
+	baseline := runtime.NumGoroutine()
+
+	// 300 attempts that never finish a handshake: silent sockets, and
+	// sockets that stop after the first bytes of a version line.
+	var conns []net.Conn
+	for i := range 300 {
+		conn, err := net.Dial("tcp", srv.Addr)
+		if err != nil {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+		if i%2 == 1 {
+			io.WriteString(conn, "SSH-2.0-")
+		}
+		conns = append(conns, conn)
+	}
+	// The server keeps answering normal users meanwhile.
+	other := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "newcomer"})
+	other.WaitFor("Welcome")
+	other.Send("still answering")
+	user.WaitFor("newcomer: still answering")
+
+	for _, conn := range conns {
+		conn.SetReadDeadline(time.Now().Add(sshchattest.DefaultTimeout))
+		if _, err := io.Copy(io.Discard, conn); err != nil {
+			t.Fatalf("half-open connection not dropped: %v", err)
+		}
+		conn.Close()
+	}
+	other.Close()
+	user.WaitFor("newcomer left.")
+	deadline := time.Now().Add(sshchattest.DefaultTimeout)
+	for runtime.NumGoroutine() > baseline {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines, baseline %d", runtime.NumGoroutine(), baseline)
+		}
+		runtime.Gosched()
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -52,7 +52,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Logger,
-		limiter:   newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP),
+		limiter:   newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP, cfg.NewConnsPerIP),
 		hostKey:   signer,
 		listeners: make(map[net.Listener]struct{}),
 		sessions:  make(map[*session]struct{}),
@@ -215,7 +215,7 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 		}
 	}()
 	ip := remoteIP(conn.RemoteAddr())
-	if ok, why := s.limiter.acquire(ip); !ok {
+	if ok, why := s.limiter.acquire(ip, time.Now()); !ok {
 		s.log.Warn("connection refused", "addr", conn.RemoteAddr().String(), "reason", why)
 		// Lines before the SSH version string are shown by OpenSSH; a
 		// short write to a fresh socket does not block.

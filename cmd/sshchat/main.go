@@ -110,6 +110,7 @@ func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer
 	fs.IntVar(&o.cfg.MaxLine, "max-line", sshchat.DefaultMaxLine, "longest line in `bytes` a person may send")
 	fs.IntVar(&o.cfg.MaxConns, "max-conns", sshchat.DefaultMaxConns, "most concurrent connections in total (-1: no cap)")
 	fs.IntVar(&o.cfg.MaxConnsPerIP, "max-conns-per-ip", sshchat.DefaultMaxConnsPerIP, "most concurrent connections from one address (-1: no cap)")
+	fs.IntVar(&o.cfg.NewConnsPerIP, "new-conns-per-ip", sshchat.DefaultNewConnsPerIP, "most new connections one address may open per `minute` (-1: no cap)")
 	fs.Float64Var(&o.cfg.Rate, "rate", sshchat.DefaultRate, "lines per `second` a person may send after a burst before their lines are delayed (0: no pacing)")
 	fs.IntVar(&o.cfg.Burst, "burst", sshchat.DefaultBurst, "`lines` a person may send at once before pacing starts")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")

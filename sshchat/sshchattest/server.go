@@ -43,6 +43,9 @@ func Start(t testing.TB, cfg sshchat.Config) *Server {
 	if cfg.MaxConnsPerIP == 0 {
 		cfg.MaxConnsPerIP = -1
 	}
+	if cfg.NewConnsPerIP == 0 {
+		cfg.NewConnsPerIP = -1
+	}
 	if cfg.Rate == 0 {
 		cfg.Rate = -1 // tests that flood say so; pacing tests set a rate
 	}
