@@ -17,13 +17,38 @@ func (s *Server) publicKeyAuth(ctx ssh.Context, key ssh.PublicKey) (ok bool) {
 		s.log.Info("key refused", "addr", ctx.RemoteAddr().String(), "reason", err.Error())
 		return false
 	}
+	fingerprint := gossh.FingerprintSHA256(key)
+	if admitted, reason := s.hub.Admission(fingerprint, remoteIP(ctx.RemoteAddr())); !admitted {
+		s.log.Info("key refused", "addr", ctx.RemoteAddr().String(), "fingerprint", fingerprint, "reason", reason)
+		// Only to explain the refusal at the next step; identity never
+		// comes from here.
+		ctx.SetValue(refusalKey{}, reason)
+		return false
+	}
 	return true
 }
 
+type refusalKey struct{}
+
 // guestAuth lets people without a key in as guests: a keyboard-interactive
 // exchange that asks nothing. Password and "none" authentication stay off.
-func (s *Server) guestAuth(_ ssh.Context, challenge gossh.KeyboardInteractiveChallenge) (ok bool) {
+//
+// It is also where a refusal is explained: the SSH protocol has no field
+// for why a key was refused, but OpenSSH prints the instruction text of a
+// keyboard-interactive request, so a banned or unlisted person reads one
+// line saying why before "Permission denied".
+func (s *Server) guestAuth(ctx ssh.Context, challenge gossh.KeyboardInteractiveChallenge) (ok bool) {
 	defer s.recoverAuth("keyboard-interactive", &ok)
+	reason, refused := ctx.Value(refusalKey{}).(string)
+	if !refused {
+		var admitted bool
+		admitted, reason = s.hub.Admission("", remoteIP(ctx.RemoteAddr()))
+		refused = !admitted
+	}
+	if refused {
+		_, _ = challenge("", reason, nil, nil)
+		return false
+	}
 	_, err := challenge("", "", nil, nil)
 	return err == nil
 }

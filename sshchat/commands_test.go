@@ -28,9 +28,9 @@ func TestCommands(t *testing.T) {
 	})
 	t.Run("who and names", func(t *testing.T) {
 		bob.Send("/who")
-		bob.WaitFor("*** 3 online: alice, bob, carol")
+		bob.WaitFor("*** 3 in #lobby: alice, bob, carol")
 		bob.Send("/NAMES")
-		bob.WaitCount("*** 3 online: alice, bob, carol", 2)
+		bob.WaitCount("*** 3 in #lobby: alice, bob, carol", 2)
 	})
 	t.Run("me", func(t *testing.T) {
 		alice.Send("/me waves")
@@ -61,7 +61,7 @@ func TestCommands(t *testing.T) {
 		bob.Send("renamed")
 		alice.WaitFor("robert: renamed")
 		bob.Send("/nick ALICE")
-		bob.WaitFor("Not changed: alice is taken.")
+		bob.WaitFor("Not changed: alice is in use.")
 		bob.Send("/nick -bad")
 		bob.WaitFor("Not changed: nick must be")
 		bob.Send("/nick")
@@ -70,7 +70,7 @@ func TestCommands(t *testing.T) {
 		bob.WaitCount("Usage: /nick NAME", 2)
 		// The prompt follows the nick in a pty session.
 		alice.Send("/nick Alicia")
-		alice.WaitFor("[Alicia] ")
+		alice.WaitFor("[Alicia #lobby] ")
 	})
 	t.Run("unknown and slash escape", func(t *testing.T) {
 		carol.Send("/frobnicate now")
@@ -84,7 +84,7 @@ func TestCommands(t *testing.T) {
 		if err := carol.WaitClosed(); err != nil {
 			t.Fatalf("/quit: session ended with %v, want exit status 0", err)
 		}
-		bob.WaitFor("carol left. (2 online)")
+		bob.WaitFor("carol left #lobby. (2 online)")
 		bob.Send("/exit")
 		if err := bob.WaitClosed(); err != nil {
 			t.Fatalf("/exit: session ended with %v, want exit status 0", err)
@@ -109,7 +109,7 @@ func TestNickCollisionGetsDistinctName(t *testing.T) {
 	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "sam"})
 	a.WaitFor("Welcome to #lobby, sam!")
 	b := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "SAM"})
-	b.WaitFor("SAM is taken, so you are SAM_2.")
+	b.WaitFor("SAM belongs to someone else's key, so you are SAM_2.")
 	c := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "\x1b\x07!!", Guest: true})
-	c.WaitFor("Your user name has no usable characters, so you are Guest-1.")
+	c.WaitFor("You have no SSH key, so you are the guest Guest-1.")
 }

@@ -13,8 +13,22 @@ type Config struct {
 	// HostKeyPath is the ed25519 host key, generated there on first start
 	// (default "keys/ssh_host_ed25519").
 	HostKeyPath string
-	// DataDir is where durable state lives (default "data").
+	// DataDir is where durable state lives: the SQLite database
+	// sshchat.db (default "data").
 	DataDir string
+	// AdminsFile lists operator keys in authorized_keys format; it is
+	// re-read by Reload (SIGHUP).
+	AdminsFile string
+	// AllowlistFile, when set, lists the only keys that may connect
+	// (authorized_keys format); guests are refused. Re-read by Reload.
+	AllowlistFile string
+	// DefaultRoom is where everyone starts (default "#lobby").
+	DefaultRoom string
+	// Scrollback is how many recent lines people see when they join a
+	// room (default 50; negative: none).
+	Scrollback int
+	// Retention is how long room history is kept (0: forever).
+	Retention time.Duration
 	// MOTD is shown to everyone who joins.
 	MOTD string
 	// MaxLine is the longest line in bytes a person may send (default 1000).
@@ -60,6 +74,7 @@ const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultStuckTimeout     = 5 * time.Second
 	DefaultOutboxBytes      = 512 << 10
+	DefaultScrollback       = 50
 	DefaultRate             = 5
 	DefaultBurst            = 20
 )

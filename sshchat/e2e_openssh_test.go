@@ -82,7 +82,7 @@ func TestOpenSSHEndToEnd(t *testing.T) {
 	if code := alice.waitExit(t); code != 0 {
 		t.Errorf("alice's ssh exited with status %d after /quit, want 0; output:\n%q", code, alice.raw())
 	}
-	bob.waitFor(t, "alice left.")
+	bob.waitFor(t, "alice left #lobby.")
 	bob.typeKeys(t, "\x04")
 	if code := bob.waitExit(t); code != 0 {
 		t.Errorf("bob's ssh exited with status %d after Ctrl-D, want 0; output:\n%q", code, bob.raw())

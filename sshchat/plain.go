@@ -42,7 +42,7 @@ func (se *session) readPlain() {
 			if errors.Is(err, io.EOF) {
 				reason = "end of input"
 			}
-			hub.Leave(m, reason)
+			hub.LeaveAfterDelivery(m, reason)
 			return
 		}
 		if tooLong {

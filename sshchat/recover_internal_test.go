@@ -30,6 +30,7 @@ func TestPanicsInServerGoroutinesAreRecoveredAndLogged(t *testing.T) {
 	logs := &syncBuffer{}
 	s, err := New(Config{
 		HostKeyPath: filepath.Join(t.TempDir(), "keys", "host"),
+		DataDir:     t.TempDir(),
 		Logger:      slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	if err != nil {

@@ -78,7 +78,7 @@ func TestStuckReaderIsCutOffAndCostsOthersNothing(t *testing.T) {
 			t.Fatalf("last line missing")
 		}
 	}
-	plain.WaitFor("stuck left.")
+	plain.WaitFor("stuck left #lobby.")
 	if !strings.Contains(srv.Logs.String(), "kick stuck client") {
 		t.Fatalf("no kick logged")
 	}
@@ -244,7 +244,7 @@ func TestAbruptDisconnect(t *testing.T) {
 		return strings.Contains(text, "(1 online)")
 	})
 	watcher.Send("/who")
-	watcher.WaitFor("*** 1 online: watcher")
+	watcher.WaitFor("*** 1 in #lobby: watcher")
 }
 
 func TestGracefulShutdownEndsSessionsWithStatusZero(t *testing.T) {
@@ -282,8 +282,8 @@ func TestAuthentication(t *testing.T) {
 		}
 	}
 	guest := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "visitor", Guest: true})
-	guest.WaitFor("Welcome to #lobby, visitor!")
-	if !strings.Contains(srv.Logs.String(), "nick=visitor fingerprint=guest") {
+	guest.WaitFor("You have no SSH key, so you are the guest Guest-1.")
+	if !strings.Contains(srv.Logs.String(), "nick=Guest-1 fingerprint=guest") {
 		t.Error("guest not logged as a guest")
 	}
 	key := sshchattest.NewKey(t)
@@ -452,7 +452,7 @@ func TestHalfOpenConnectionsLeaveNoTrace(t *testing.T) {
 		conn.Close()
 	}
 	other.Close()
-	user.WaitFor("newcomer left.")
+	user.WaitFor("newcomer left #lobby.")
 	deadline := time.Now().Add(sshchattest.DefaultTimeout)
 	for runtime.NumGoroutine() > baseline {
 		if time.Now().After(deadline) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshchat/sshchat/sshchat/chat"
+	"github.com/sshchat/sshchat/sshchat/store/sqlite"
 )
 
 // connLinger is how long Shutdown lets clients close their connections
@@ -25,6 +27,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	hub     *chat.Hub
+	store   *sqlite.Store
 	ssh     *ssh.Server
 	limiter *connLimiter
 	hostKey gossh.Signer
@@ -58,16 +61,35 @@ func New(cfg Config) (*Server, error) {
 		sessions:  make(map[*session]struct{}),
 		stop:      make(chan struct{}),
 	}
-	s.hub = chat.NewHub(chat.Config{
+	dbPath := filepath.Join(cfg.DataDir, "sshchat.db")
+	s.store, err = sqlite.Open(dbPath, sqlite.Options{Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	s.hub, err = chat.NewHub(chat.Config{
+		Store:       s.store,
+		DefaultRoom: cfg.DefaultRoom,
+		Scrollback:  cfg.Scrollback,
+		Retention:   cfg.Retention,
 		OutboxBytes: cfg.OutboxBytes,
 		MaxLine:     cfg.MaxLine,
 		MOTD:        cfg.MOTD,
 		Logger:      cfg.Logger,
 		Pacing:      chat.Pacing{Rate: cfg.Rate, Burst: cfg.Burst},
 	})
+	if err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	if err := s.Reload(); err != nil {
+		s.hub.Close()
+		s.store.Close()
+		return nil, err
+	}
 	if created {
 		s.log.Info("generated host key", "path", cfg.HostKeyPath)
 	}
+	s.log.Info("opened store", "path", dbPath)
 
 	s.ssh, err = wish.NewServer(
 		wish.WithAddress(cfg.Addr),
@@ -84,6 +106,8 @@ func New(cfg Config) (*Server, error) {
 		wish.WithMiddleware(s.sessionMiddleware),
 	)
 	if err != nil {
+		s.hub.Close()
+		s.store.Close()
 		return nil, fmt.Errorf("configure ssh server: %w", err)
 	}
 	return s, nil
@@ -182,9 +206,14 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	err := s.ssh.Close()
-	s.stopOnce.Do(func() { close(s.stop) })
-	s.bg.Wait()
-	s.hub.Close()
+	s.stopOnce.Do(func() {
+		close(s.stop)
+		s.bg.Wait()
+		s.hub.Close()
+		if serr := s.store.Close(); serr != nil && err == nil {
+			err = serr
+		}
+	})
 	return err
 }
 
@@ -215,12 +244,22 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 		}
 	}()
 	ip := remoteIP(conn.RemoteAddr())
-	if ok, why := s.limiter.acquire(ip, time.Now()); !ok {
+	// An address ban refuses before any SSH work; key bans wait for the
+	// key, in authentication.
+	why, banned := s.hub.BannedAddress(ip)
+	ok := !banned
+	if ok {
+		ok, why = s.limiter.acquire(ip, time.Now())
+	}
+	if !ok {
 		s.log.Warn("connection refused", "addr", conn.RemoteAddr().String(), "reason", why)
 		// Lines before the SSH version string are shown by OpenSSH; a
 		// short write to a fresh socket does not block.
 		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		fmt.Fprintf(conn, "sshchat: %s, try again later\r\n", why)
+		if !banned {
+			why += ", try again later"
+		}
+		fmt.Fprintf(conn, "sshchat: %s\r\n", why)
 		return nil
 	}
 	g := &guardedConn{Conn: conn, ip: ip, onClose: func() { s.limiter.release(ip) }}

@@ -74,6 +74,13 @@ func (s *Server) handleSession(sess ssh.Session) {
 	if key := sess.PublicKey(); key != nil {
 		id.Fingerprint = gossh.FingerprintSHA256(key)
 	}
+	// Checked again here: a ban can land between authentication and the
+	// session.
+	if admitted, reason := s.hub.Admission(id.Fingerprint, remoteIP(conn.RemoteAddr())); !admitted {
+		fmt.Fprintf(sess.Stderr(), "%s\r\n", reason)
+		_ = sess.Exit(1)
+		return
+	}
 	se := &session{srv: s, ssh: sess, conn: conn}
 	m, err := s.hub.Join(id, se)
 	if err != nil {

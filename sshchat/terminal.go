@@ -80,7 +80,13 @@ func (c *termConn) batch(fn func() error) error {
 	return err
 }
 
-func prompt(nick string) string { return "[" + nick + "] " }
+func prompt(m *chat.Member) string {
+	room := ""
+	if r := m.Room(); r != nil {
+		room = " " + r.Name()
+	}
+	return "[" + m.Nick() + room + "] "
+}
 
 func (se *session) runTerminal(st *ptyState) {
 	sc := &screen{pty: st, raw: se.ssh}
@@ -88,7 +94,7 @@ func (se *session) runTerminal(st *ptyState) {
 	// reader bounds memory, the hub refuses what is over MaxLine.
 	keys := termio.NewKeyReader(se.ssh, 4*se.srv.hub.MaxLine()+1024)
 	sc.conn = &termConn{keys: keys, out: se.ssh, mu: &sc.mu}
-	sc.t = term.NewTerminal(sc.conn, prompt(se.member.Nick()))
+	sc.t = term.NewTerminal(sc.conn, prompt(se.member))
 	w, h := st.dims()
 	_ = sc.t.SetSize(w, h) // nothing is on screen yet, so this writes nothing
 	sc.width = w
@@ -129,15 +135,15 @@ func (se *session) readTerminal(sc *screen) {
 	defer se.srv.recoverPanic("terminal reader")
 	hub, m := se.srv.hub, se.member
 	var pacing *time.Timer
+	shown := prompt(m)
 	for {
-		nick := m.Nick()
 		sc.mu.Lock()
 		line, err := sc.t.ReadLine()
 		if errors.Is(err, term.ErrPasteIndicator) {
 			err = nil // a pasted line is still a line
 		}
 		if err == nil {
-			sc.eraseEcho(prompt(nick), line)
+			sc.eraseEcho(shown, line)
 		}
 		sc.mu.Unlock()
 		if err != nil {
@@ -145,7 +151,7 @@ func (se *session) readTerminal(sc *screen) {
 			if errors.Is(err, io.EOF) {
 				reason = "quit"
 			}
-			hub.Leave(m, reason)
+			hub.LeaveAfterDelivery(m, reason)
 			return
 		}
 		if !se.pace(&pacing) {
@@ -157,8 +163,9 @@ func (se *session) readTerminal(sc *screen) {
 			return
 		default:
 		}
-		if m.Nick() != nick {
-			sc.t.SetPrompt(prompt(m.Nick()))
+		if p := prompt(m); p != shown {
+			shown = p
+			sc.t.SetPrompt(p)
 		}
 	}
 }

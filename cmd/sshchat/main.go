@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat"
+	"github.com/sshchat/sshchat/sshchat/chat"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -75,18 +76,28 @@ func run(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	hangups := make(chan os.Signal, 1)
+	signal.Notify(hangups, syscall.SIGHUP)
+	defer signal.Stop(hangups)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.ListenAndServe() }()
-	select {
-	case err := <-served:
-		srv.Close()
-		if err != nil {
-			logger.Error("serve", "err", err)
-			return 1
+	for running := true; running; {
+		select {
+		case err := <-served:
+			srv.Close()
+			if err != nil {
+				logger.Error("serve", "err", err)
+				return 1
+			}
+			return 0
+		case <-hangups:
+			if err := srv.Reload(); err != nil {
+				logger.Error("reload on SIGHUP; the previous lists stay in force", "err", err)
+			}
+		case <-ctx.Done():
+			running = false
 		}
-		return 0
-	case <-ctx.Done():
 	}
 	logger.Info("shutting down", "grace", shutdownGrace.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
@@ -107,6 +118,11 @@ func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer
 	fs.StringVar(&o.cfg.HostKeyPath, "host-key", sshchat.DefaultHostKeyPath, "ed25519 host key `file`; generated on first start (0600, folder 0700)")
 	fs.StringVar(&o.cfg.DataDir, "data", sshchat.DefaultDataDir, "`folder` for durable data")
 	fs.StringVar(&o.motdPath, "motd", "", "`file` whose text is shown to everyone who joins")
+	fs.StringVar(&o.cfg.AdminsFile, "admins", "", "authorized_keys `file` of operator keys (re-read on SIGHUP)")
+	fs.StringVar(&o.cfg.AllowlistFile, "allowlist", "", "authorized_keys `file`: when set, only these keys may connect (re-read on SIGHUP)")
+	fs.StringVar(&o.cfg.DefaultRoom, "default-room", chat.DefaultRoomName, "`room` everyone starts in")
+	fs.IntVar(&o.cfg.Scrollback, "scrollback", sshchat.DefaultScrollback, "recent `lines` shown on joining a room (-1: none)")
+	fs.Var(retentionFlag{&o.cfg.Retention}, "retention", "how long room history is kept, e.g. 30d or 12h (0: forever)")
 	fs.IntVar(&o.cfg.MaxLine, "max-line", sshchat.DefaultMaxLine, "longest line in `bytes` a person may send")
 	fs.IntVar(&o.cfg.MaxConns, "max-conns", sshchat.DefaultMaxConns, "most concurrent connections in total (-1: no cap)")
 	fs.IntVar(&o.cfg.MaxConnsPerIP, "max-conns-per-ip", sshchat.DefaultMaxConnsPerIP, "most concurrent connections from one address (-1: no cap)")
@@ -159,4 +175,28 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, hopts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// retentionFlag reads durations with day and week units ("30d"); 0 keeps
+// everything.
+type retentionFlag struct{ d *time.Duration }
+
+func (f retentionFlag) String() string {
+	if f.d == nil || *f.d == 0 {
+		return "0"
+	}
+	return f.d.String()
+}
+
+func (f retentionFlag) Set(s string) error {
+	if s == "0" {
+		*f.d = 0
+		return nil
+	}
+	d, err := chat.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*f.d = d
+	return nil
 }

@@ -34,7 +34,6 @@ type announcer struct {
 	leaves      []string
 	timer       *time.Timer
 	stopped     bool
-	onOverflow  func([]*Member)
 }
 
 func newAnnouncer(r *Room, cfg announceConfig) *announcer {
@@ -55,17 +54,15 @@ func (a *announcer) add(list *[]string, nick string) {
 		a.windowStart, a.sent = now, 0
 	}
 	*list = append(*list, nick)
-	var overflowed []*Member
 	switch {
 	case a.sent < a.cfg.Burst && a.timer == nil:
 		a.sent++
-		overflowed = a.publishPendingLocked()
+		a.publishPendingLocked()
 	case a.timer == nil:
 		wait := a.cfg.Window - now.Sub(a.windowStart)
 		a.timer = time.AfterFunc(wait, a.flush)
 	}
 	a.mu.Unlock()
-	a.disconnect(overflowed)
 }
 
 // flush runs on the timer's goroutine; the hub stops the timer on Close.
@@ -78,34 +75,24 @@ func (a *announcer) flush() {
 		return
 	}
 	a.windowStart, a.sent = a.room.now(), 1
-	overflowed := a.publishPendingLocked()
+	a.publishPendingLocked()
 	a.mu.Unlock()
-	a.disconnect(overflowed)
-}
-
-// disconnect runs without the announcer's lock: leaving takes the hub and
-// room locks.
-func (a *announcer) disconnect(members []*Member) {
-	if len(members) > 0 && a.onOverflow != nil {
-		a.onOverflow(members)
-	}
 }
 
 // publishPendingLocked publishes under a.mu so announcements keep the order
 // in which they were made; lock order is announcer, then room.
-func (a *announcer) publishPendingLocked() (overflowed []*Member) {
+func (a *announcer) publishPendingLocked() {
 	online := a.room.Len()
 	if len(a.joins) > 0 {
-		text := fmt.Sprintf("%s joined. (%d online)", a.names(a.joins), online)
-		overflowed = append(overflowed, a.room.publish(&Event{Kind: KindAnnounce, Text: text})...)
+		text := fmt.Sprintf("%s joined %s. (%d online)", a.names(a.joins), a.room.name, online)
+		a.room.publish(&Event{Kind: KindAnnounce, Text: text}, nil)
 		a.joins = a.joins[:0]
 	}
 	if len(a.leaves) > 0 {
-		text := fmt.Sprintf("%s left. (%d online)", a.names(a.leaves), online)
-		overflowed = append(overflowed, a.room.publish(&Event{Kind: KindAnnounce, Text: text})...)
+		text := fmt.Sprintf("%s left %s. (%d online)", a.names(a.leaves), a.room.name, online)
+		a.room.publish(&Event{Kind: KindAnnounce, Text: text}, nil)
 		a.leaves = a.leaves[:0]
 	}
-	return overflowed
 }
 
 func (a *announcer) names(nicks []string) string {

@@ -12,7 +12,7 @@ import (
 func BenchmarkFanout(b *testing.B) {
 	for _, members := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
-			h := quietHub(Config{})
+			h := quietHub(Config{Scrollback: -1})
 			defer h.Close()
 			var ms []*Member
 			for i := range members {

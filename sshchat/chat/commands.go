@@ -12,26 +12,40 @@ type command struct {
 	usage string // shown by /help and on wrong arguments
 	help  string
 	run   func(h *Hub, m *Member, args string)
+	op    bool // operators only
 }
 
 // commandOrder is the order in which /help lists the commands.
-var commandOrder = []string{"help", "nick", "me", "who", "msg", "quit"}
+var commandOrder = []string{
+	"help", "nick", "me", "msg", "reply", "who", "whois", "whoami",
+	"join", "part", "rooms", "topic", "history", "search", "quit",
+}
 
 var commands map[string]*command
 
 // init fills the table: the entries refer to /help, which prints the table.
 func init() {
 	commands = map[string]*command{
-		"help": {usage: "/help", help: "show this list", run: (*Hub).cmdHelp},
-		"nick": {usage: "/nick NAME", help: "change your nick", run: (*Hub).cmdNick},
-		"me":   {usage: "/me ACTION", help: "say that you do something", run: (*Hub).cmdMe},
-		"who":  {usage: "/who", help: "list who is online (also /names)", run: (*Hub).cmdWho},
-		"msg":  {usage: "/msg NICK TEXT", help: "send a private message", run: (*Hub).cmdMsg},
-		"quit": {usage: "/quit", help: "leave the chat (also /exit, Ctrl-D)", run: (*Hub).cmdQuit},
+		"help":    {usage: "/help", help: "show this list", run: (*Hub).cmdHelp},
+		"nick":    {usage: "/nick NAME", help: "change your nick (your key then owns it)", run: (*Hub).cmdNick},
+		"me":      {usage: "/me ACTION", help: "say that you do something", run: (*Hub).cmdMe},
+		"msg":     {usage: "/msg NICK TEXT", help: "private message (kept for them if they are away)", run: (*Hub).cmdMsg},
+		"reply":   {usage: "/reply TEXT", help: "answer the last private message", run: (*Hub).cmdReply},
+		"who":     {usage: "/who", help: "who is in this room (also /names)", run: (*Hub).cmdWho},
+		"whois":   {usage: "/whois NICK", help: "who someone is", run: (*Hub).cmdWhois},
+		"whoami":  {usage: "/whoami", help: "who you are, and the nick your key owns", run: (*Hub).cmdWhoami},
+		"join":    {usage: "/join #ROOM", help: "go to a room (it is created if new)", run: (*Hub).cmdJoin},
+		"part":    {usage: "/part", help: "go back to the default room", run: (*Hub).cmdPart},
+		"rooms":   {usage: "/rooms", help: "list rooms", run: (*Hub).cmdRooms},
+		"topic":   {usage: "/topic [TEXT]", help: "show or set the room's topic", run: (*Hub).cmdTopic},
+		"history": {usage: "/history [N]", help: "show the room's last N lines", run: (*Hub).cmdHistory},
+		"search":  {usage: "/search TEXT", help: "find lines in this room", run: (*Hub).cmdSearch},
+		"quit":    {usage: "/quit", help: "leave the chat (also /exit, Ctrl-D)", run: (*Hub).cmdQuit},
 	}
+	addModerationCommands()
 }
 
-var aliases = map[string]string{"names": "who", "exit": "quit", "w": "who", "m": "msg", "query": "msg"}
+var aliases = map[string]string{"names": "who", "exit": "quit", "w": "who", "m": "msg", "query": "msg", "r": "reply", "leave": "part", "j": "join"}
 
 func (h *Hub) runCommand(m *Member, name, args string) {
 	if real, ok := aliases[name]; ok {
@@ -40,6 +54,10 @@ func (h *Hub) runCommand(m *Member, name, args string) {
 	cmd, ok := commands[name]
 	if !ok {
 		h.notice(m, fmt.Sprintf("Unknown command /%s. Type /help for the list.", sanitize.Truncate(name, 32)))
+		return
+	}
+	if cmd.op && !h.isOperator(m) {
+		h.notice(m, fmt.Sprintf("/%s: not permitted (operators only).", name))
 		return
 	}
 	cmd.run(h, m, args)
@@ -54,7 +72,14 @@ func (h *Hub) cmdHelp(m *Member, _ string) {
 	b.WriteString("Commands:")
 	for _, name := range commandOrder {
 		c := commands[name]
-		fmt.Fprintf(&b, "\n  %-16s %s", c.usage, c.help)
+		fmt.Fprintf(&b, "\n  %-22s %s", c.usage, c.help)
+	}
+	if h.isOperator(m) {
+		b.WriteString("\nOperator commands:")
+		for _, name := range moderationOrder {
+			c := commands[name]
+			fmt.Fprintf(&b, "\n  %-22s %s", c.usage, c.help)
+		}
 	}
 	b.WriteString("\nStart a line with // to say something that begins with /.")
 	for _, line := range strings.Split(b.String(), "\n") {
@@ -72,29 +97,54 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, "Not changed: "+err.Error()+".")
 		return
 	}
-	h.mu.Lock()
 	old := m.Nick()
 	if old == wanted {
-		h.mu.Unlock()
 		h.notice(m, "You are already "+old+".")
 		return
 	}
-	if other, taken := h.nicks[sanitize.FoldNick(wanted)]; taken && other != m {
-		h.mu.Unlock()
-		h.notice(m, fmt.Sprintf("Not changed: %s is taken.", other.Nick()))
+	if other := h.lookup(wanted); other != nil && other != m {
+		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", other.Nick()))
 		return
 	}
+	// Ownership first: a keyed member's new nick becomes theirs (and the
+	// old one is released); nobody takes a nick another key owns.
+	ctx, cancel := h.ctx()
+	var owner string
+	var err error
+	if m.key() != "" {
+		owner, err = h.store.ClaimNick(ctx, wanted, m.key())
+	} else {
+		owner, err = h.store.NickOwner(ctx, wanted)
+	}
+	cancel()
+	if err != nil {
+		h.log.Error("claim nick", "nick", wanted, "err", err)
+		h.notice(m, "Not changed: nicks cannot be checked right now.")
+		return
+	}
+	if owner != "" && owner != m.key() {
+		h.notice(m, fmt.Sprintf("Not changed: %s belongs to someone else's key.", wanted))
+		return
+	}
+
+	h.mu.Lock()
+	if other, taken := h.nicks[sanitize.FoldNick(wanted)]; taken && other != m {
+		h.mu.Unlock()
+		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", other.Nick()))
+		return
+	}
+	old = m.Nick()
 	if h.nicks[sanitize.FoldNick(old)] == m {
 		delete(h.nicks, sanitize.FoldNick(old))
 	}
 	h.nicks[sanitize.FoldNick(wanted)] = m
 	m.setNick(wanted)
-	room := m.room
+	room := m.Room()
 	h.mu.Unlock()
 
 	h.log.Info("nick", "old", old, "new", wanted, "addr", m.identity.Addr)
 	if room != nil {
-		h.disconnectOverflowed(room.publish(&Event{Kind: KindAnnounce, Text: old + " is now known as " + wanted + "."}))
+		room.publish(&Event{Kind: KindAnnounce, Text: old + " is now known as " + wanted + "."}, nil)
 	}
 }
 
@@ -103,34 +153,24 @@ func (h *Hub) cmdMe(m *Member, args string) {
 		h.usage(m, "me")
 		return
 	}
-	h.say(m, &Event{Kind: KindEmote, From: m.Nick(), Text: args})
+	h.say(m, &Event{Kind: KindEmote, From: m.Nick(), FromKey: m.key(), Text: args})
 }
 
 func (h *Hub) cmdWho(m *Member, _ string) {
-	nicks := h.sortedNicks()
-	h.notice(m, fmt.Sprintf("%d online: %s", len(nicks), strings.Join(nicks, ", ")))
-}
-
-func (h *Hub) cmdMsg(m *Member, args string) {
-	to, text := splitWord(args)
-	if to == "" || text == "" {
-		h.usage(m, "msg")
+	room := m.Room()
+	if room == nil {
 		return
 	}
-	target := h.lookup(to)
-	if target == nil {
-		h.notice(m, fmt.Sprintf("No one called %s is online.", sanitize.Truncate(to, sanitize.MaxNickLen)))
-		return
+	var here []string
+	for _, other := range h.Members() {
+		if other.Room() == room {
+			here = append(here, other.Nick())
+		}
 	}
-	now := h.cfg.Now()
-	from := m.Nick()
-	h.deliver(target, &Event{Kind: KindPrivate, Time: now, From: from, To: target.Nick(), Text: text})
-	if target != m {
-		h.deliver(m, &Event{Kind: KindPrivateEcho, Time: now, From: from, To: target.Nick(), Text: text})
-	}
+	h.notice(m, fmt.Sprintf("%d in %s: %s", len(here), room.Name(), strings.Join(here, ", ")))
 }
 
 func (h *Hub) cmdQuit(m *Member, _ string) {
 	h.notice(m, "Goodbye!")
-	h.leave(m, "quit", true)
+	h.LeaveAfterDelivery(m, "quit")
 }

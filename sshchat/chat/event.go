@@ -3,6 +3,8 @@ package chat
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/sshchat/sshchat/sshchat/store"
 )
 
 // Kind says what an Event is, which decides how it is rendered.
@@ -29,13 +31,19 @@ const (
 // computed once and cached, so fan-out to a thousand members renders a line
 // once per style, not once per member.
 type Event struct {
-	Kind Kind
-	Room string
-	Seq  uint64 // position in Room's order; 0 for events outside a room
-	Time time.Time
-	From string // nick of the author, if any
-	To   string // nick of the recipient of a private message
-	Text string // already sanitized
+	Kind    Kind
+	Room    string
+	Seq     uint64 // position in Room's order; 0 for events outside a room
+	Time    time.Time
+	From    string // nick of the author, if any
+	FromKey string // the author's key fingerprint; "" for guests and the server
+	To      string // nick of the recipient of a private message
+	ToKey   string
+	Text    string // already sanitized
+	// Replay marks a line from history shown again (on joining a room,
+	// /history, /search, messages kept while away): it is rendered with
+	// its time and set apart from live lines.
+	Replay bool
 
 	rendered [numStyles]atomic.Pointer[[]byte]
 }
@@ -43,4 +51,52 @@ type Event struct {
 // size is what an event costs in an outbox: roughly its rendered length.
 func (e *Event) size() int {
 	return len(e.Text) + len(e.From) + len(e.To) + 32
+}
+
+var kindNames = map[Kind]string{KindMessage: store.KindMsg, KindEmote: store.KindEmote, KindAnnounce: "announce", KindPrivate: store.KindPM}
+
+// message is ev as the store keeps it.
+func (e *Event) message() store.Message {
+	return store.Message{
+		Room: e.Room, Seq: e.Seq, Time: e.Time, Kind: kindNames[e.Kind],
+		From: e.From, FromKey: e.FromKey, To: e.To, ToKey: e.ToKey, Text: e.Text,
+	}
+}
+
+// replayOf turns a stored message back into an event shown as history.
+func replayOf(m store.Message) *Event {
+	kind := KindMessage
+	for k, name := range kindNames {
+		if name == m.Kind {
+			kind = k
+		}
+	}
+	return &Event{
+		Kind: kind, Room: m.Room, Seq: m.Seq, Time: m.Time, From: m.From, FromKey: m.FromKey,
+		To: m.To, ToKey: m.ToKey, Text: m.Text, Replay: true,
+	}
+}
+
+// asReplay is a copy of a live event, marked as history.
+func (e *Event) asReplay() *Event {
+	return &Event{
+		Kind: e.Kind, Room: e.Room, Seq: e.Seq, Time: e.Time, From: e.From, FromKey: e.FromKey,
+		To: e.To, ToKey: e.ToKey, Text: e.Text, Replay: true,
+	}
+}
+
+// said reports whether the event is something a person said (a message or
+// an emote): what history shows. Announcements are kept in the store, to
+// keep one order, but are not replayed.
+func (e *Event) said() bool { return e.Kind == KindMessage || e.Kind == KindEmote }
+
+// saidOnly keeps the messages that history shows.
+func saidOnly(msgs []store.Message) []store.Message {
+	out := msgs[:0]
+	for _, m := range msgs {
+		if m.Kind == store.KindMsg || m.Kind == store.KindEmote {
+			out = append(out, m)
+		}
+	}
+	return out
 }

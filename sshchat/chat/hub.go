@@ -1,17 +1,18 @@
 package chat
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
+	"github.com/sshchat/sshchat/sshchat/store"
 )
 
 // ErrShuttingDown is returned by Join once Shutdown has begun.
@@ -19,6 +20,16 @@ var ErrShuttingDown = errors.New("the server is shutting down")
 
 // Config tunes a Hub. Zero values get the defaults noted.
 type Config struct {
+	// Store keeps history, nick ownership, moderation and preferences.
+	// Nil keeps nothing (for tests and benchmarks).
+	Store store.Store
+	// DefaultRoom is where everyone starts (default "#lobby").
+	DefaultRoom string
+	// Scrollback is how many recent lines a member sees on joining a room
+	// (default 50; negative: none).
+	Scrollback int
+	// Retention is how long room history is kept (0: forever).
+	Retention time.Duration
 	// OutboxBytes bounds each member's queue of undelivered lines
 	// (default 512 KiB). A member who falls that far behind is cut off.
 	OutboxBytes int
@@ -40,38 +51,62 @@ type Config struct {
 const (
 	defaultOutboxBytes = 512 << 10
 	defaultMaxLine     = 1000
-	// LobbyName is the room everyone starts in.
-	LobbyName = "#lobby"
+	defaultScrollback  = 50
+	// DefaultRoomName is the room everyone starts in unless configured.
+	DefaultRoomName = "#lobby"
+	// storeTimeout bounds each store call made on a member's behalf.
+	storeTimeout = 5 * time.Second
 )
 
-// Hub is the registry of members and the router of their lines. It is safe
-// for concurrent use: each member's session calls Handle from its own
-// goroutine.
+// Hub is the registry of members and rooms and the router of their lines.
+// It is safe for concurrent use: each member's session calls Handle from
+// its own goroutine.
 type Hub struct {
 	cfg   Config
 	log   *slog.Logger
+	store store.Store
 	lobby *Room
+	mod   moderation
 
 	mu       sync.Mutex
 	nicks    map[string]*Member // by sanitize.FoldNick
+	rooms    map[string]*Room   // by FoldRoom
 	nextID   uint64
 	closing  bool
 	guestSeq int
+
+	stop    chan struct{}
+	stopped sync.Once
+	bg      sync.WaitGroup
 }
 
-// NewHub returns a hub with one room, the lobby.
-func NewHub(cfg Config) *Hub {
+// NewHub loads rooms and their recent history from the store and starts
+// the hub's background work (history retention).
+func NewHub(cfg Config) (*Hub, error) {
 	if cfg.OutboxBytes <= 0 {
 		cfg.OutboxBytes = defaultOutboxBytes
 	}
 	if cfg.MaxLine <= 0 {
 		cfg.MaxLine = defaultMaxLine
 	}
+	if cfg.Scrollback == 0 {
+		cfg.Scrollback = defaultScrollback
+	}
+	cfg.Scrollback = max(cfg.Scrollback, 0)
+	if cfg.DefaultRoom == "" {
+		cfg.DefaultRoom = DefaultRoomName
+	}
+	if err := ValidRoom(cfg.DefaultRoom); err != nil {
+		return nil, fmt.Errorf("default room %q: %w", cfg.DefaultRoom, err)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Store == nil {
+		cfg.Store = nopStore{}
 	}
 	if cfg.Pacing.Rate > 0 {
 		if cfg.Pacing.WarnAfter <= 0 {
@@ -84,10 +119,70 @@ func NewHub(cfg Config) *Hub {
 	if cfg.announce == (announceConfig{}) {
 		cfg.announce = defaultAnnounce
 	}
-	h := &Hub{cfg: cfg, log: cfg.Logger, nicks: make(map[string]*Member)}
-	h.lobby = newRoom(LobbyName, cfg.Now, cfg.announce)
-	h.lobby.announcer.onOverflow = h.disconnectOverflowed
-	return h
+	h := &Hub{
+		cfg: cfg, log: cfg.Logger, store: cfg.Store,
+		nicks: make(map[string]*Member), rooms: make(map[string]*Room),
+		stop: make(chan struct{}),
+	}
+	if err := h.loadRooms(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.loadModeration(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.Retention > 0 {
+		h.goBackground("retention", h.pruneHistory)
+	}
+	return h, nil
+}
+
+func (h *Hub) loadRooms() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	infos, err := h.store.LoadRooms(ctx)
+	if err != nil {
+		return fmt.Errorf("load rooms: %w", err)
+	}
+	seqs, err := h.store.LastSeqs(ctx)
+	if err != nil {
+		return fmt.Errorf("load room sequence numbers: %w", err)
+	}
+	known := make(map[string]bool)
+	for _, info := range infos {
+		known[FoldRoom(info.Name)] = true
+	}
+	// History can name rooms whose metadata was never saved (a crash
+	// between the two); they exist all the same.
+	for name := range seqs {
+		if !known[FoldRoom(name)] && ValidRoom(name) == nil {
+			infos = append(infos, store.RoomInfo{Name: name})
+			known[FoldRoom(name)] = true
+		}
+	}
+	if !known[FoldRoom(h.cfg.DefaultRoom)] {
+		infos = append(infos, store.RoomInfo{Name: h.cfg.DefaultRoom})
+	}
+	for _, info := range infos {
+		r := newRoom(info, seqs[info.Name], h)
+		if h.cfg.Scrollback > 0 {
+			msgs, err := h.store.Recent(ctx, info.Name, 0, h.cfg.Scrollback*2)
+			if err != nil {
+				return fmt.Errorf("load history of %s: %w", info.Name, err)
+			}
+			msgs = saidOnly(msgs)
+			events := make([]*Event, len(msgs))
+			for i, m := range msgs {
+				events[i] = replayOf(m)
+				events[i].Replay = false
+			}
+			r.seed(events)
+		}
+		h.rooms[FoldRoom(info.Name)] = r
+	}
+	h.lobby = h.rooms[FoldRoom(h.cfg.DefaultRoom)]
+	return nil
 }
 
 // MaxLine is the longest line in bytes that Handle accepts.
@@ -100,20 +195,30 @@ func (h *Hub) Online() int {
 	return len(h.nicks)
 }
 
-// Join registers a new member carried by peer. The nick is derived from
-// id.User; if it is taken (or empty) the member gets another one and is told
-// why.
+func (h *Hub) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), storeTimeout)
+}
+
+// Join registers a new member carried by peer and puts them in the default
+// room. A keyed member gets the nick their user name asks for when no
+// other key owns it (and then owns it); otherwise they get another one and
+// are told why. Guests get Guest-N.
 func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	id.User = sanitize.Text(id.User)
 	id.ClientVersion = sanitize.Truncate(sanitize.Text(id.ClientVersion), 128)
+	now := h.cfg.Now()
 	m := &Member{
 		identity: id,
-		joined:   h.cfg.Now(),
+		joined:   now,
 		out:      NewOutbox(h.cfg.OutboxBytes),
 		peer:     peer,
 		done:     make(chan struct{}),
 		pacer:    newPacer(h.cfg.Pacing),
 	}
+	m.lastActive.Store(now.UnixNano())
+
+	wanted := sanitize.Nick(id.User)
+	candidates, why := h.nickCandidates(wanted, m.key())
 
 	h.mu.Lock()
 	if h.closing {
@@ -122,58 +227,99 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	}
 	h.nextID++
 	m.id = h.nextID
-	wanted := sanitize.Nick(id.User)
-	nick := h.freeNickLocked(wanted)
+	nick := ""
+	for _, c := range candidates {
+		if _, online := h.nicks[sanitize.FoldNick(c)]; !online {
+			nick = c
+			break
+		}
+	}
+	if nick == "" {
+		nick = h.guestNickLocked()
+	}
 	m.setNick(nick)
-	m.room = h.lobby
+	room := h.lobby
+	m.room.Store(room)
 	h.nicks[sanitize.FoldNick(nick)] = m
 	online := len(h.nicks)
 	h.mu.Unlock()
 
-	h.lobby.add(m)
 	h.log.Info("join", "nick", nick, "fingerprint", guestOr(id.Fingerprint), "addr", id.Addr)
-
-	h.welcome(m, wanted, nick, online)
-	h.lobby.announcer.joined(nick)
+	h.welcome(m, wanted, nick, why, online)
+	room.join(m, true)
+	h.deliverOffline(m)
+	room.announcer.joined(nick)
 	return m, nil
 }
 
-func (h *Hub) welcome(m *Member, wanted, nick string, online int) {
+// nickCandidates lists the nicks a member may get, best first, after
+// asking the store who owns them. why explains a refusal of wanted.
+func (h *Hub) nickCandidates(wanted, key string) (candidates []string, why string) {
+	if key == "" {
+		return nil, "" // guests are Guest-N
+	}
+	ctx, cancel := h.ctx()
+	defer cancel()
+	if wanted != "" {
+		owner, err := h.store.ClaimNick(ctx, wanted, key)
+		switch {
+		case err != nil:
+			h.log.Error("claim nick", "nick", wanted, "err", err)
+		case owner == key:
+			candidates = append(candidates, wanted)
+		default:
+			why = wanted + " belongs to someone else's key"
+		}
+	}
+	// A key that owns a nick gets it back when it cannot have what it
+	// asked for.
+	if owned, err := h.store.OwnedNick(ctx, key); err == nil && owned != "" && len(candidates) == 0 {
+		candidates = append(candidates, owned)
+	}
+	base := wanted
+	if base == "" {
+		return candidates, why
+	}
+	for i := 2; i <= 9; i++ {
+		suffix := fmt.Sprintf("_%d", i)
+		c := sanitize.Truncate(base, sanitize.MaxNickLen-len(suffix)) + suffix
+		if owner, err := h.store.NickOwner(ctx, c); err == nil && (owner == "" || owner == key) {
+			candidates = append(candidates, c)
+		}
+	}
+	return candidates, why
+}
+
+func (h *Hub) guestNickLocked() string {
+	for {
+		h.guestSeq++
+		n := fmt.Sprintf("Guest-%d", h.guestSeq)
+		if _, taken := h.nicks[sanitize.FoldNick(n)]; !taken {
+			return n
+		}
+	}
+}
+
+func (h *Hub) welcome(m *Member, wanted, nick, why string, online int) {
 	for _, line := range strings.Split(h.cfg.MOTD, "\n") {
 		if line = sanitize.Text(line); strings.TrimSpace(line) != "" {
 			h.notice(m, line)
 		}
 	}
 	switch {
+	case m.key() == "":
+		h.notice(m, fmt.Sprintf("You have no SSH key, so you are the guest %s. Connect with a key to own a nick.", nick))
+	case why != "":
+		h.notice(m, fmt.Sprintf("%s, so you are %s. Type /nick NAME to change it.", why, nick))
 	case wanted == "":
 		h.notice(m, fmt.Sprintf("Your user name has no usable characters, so you are %s. Type /nick NAME to change it.", nick))
 	case sanitize.FoldNick(wanted) != sanitize.FoldNick(nick):
-		h.notice(m, fmt.Sprintf("%s is taken, so you are %s. Type /nick NAME to change it.", wanted, nick))
+		h.notice(m, fmt.Sprintf("%s is in use, so you are %s. Type /nick NAME to change it.", wanted, nick))
 	}
-	h.notice(m, fmt.Sprintf("Welcome to %s, %s! %d online. Type /help for commands.", h.lobby.Name(), nick, online))
-}
-
-// freeNickLocked returns wanted if it is free, else the first free
-// "wanted_N"; a guest with no usable name becomes Guest-N.
-func (h *Hub) freeNickLocked(wanted string) string {
-	if wanted == "" {
-		for {
-			h.guestSeq++
-			n := "Guest-" + strconv.Itoa(h.guestSeq)
-			if _, taken := h.nicks[sanitize.FoldNick(n)]; !taken {
-				return n
-			}
-		}
-	}
-	if _, taken := h.nicks[sanitize.FoldNick(wanted)]; !taken {
-		return wanted
-	}
-	for i := 2; ; i++ {
-		suffix := "_" + strconv.Itoa(i)
-		n := sanitize.Truncate(wanted, sanitize.MaxNickLen-len(suffix)) + suffix
-		if _, taken := h.nicks[sanitize.FoldNick(n)]; !taken {
-			return n
-		}
+	room := m.Room()
+	h.notice(m, fmt.Sprintf("Welcome to %s, %s! %d online. Type /help for commands.", room.Name(), nick, online))
+	if topic := room.Topic(); topic != "" {
+		h.notice(m, "Topic: "+topic)
 	}
 }
 
@@ -187,12 +333,13 @@ func (h *Hub) Handle(m *Member, line string) {
 	if strings.TrimSpace(line) == "" {
 		return
 	}
+	m.lastActive.Store(h.cfg.Now().UnixNano())
 	if name, args, ok := ParseCommand(line); ok {
 		h.runCommand(m, name, args)
 		return
 	}
 	line = strings.TrimPrefix(line, "/") // "//text" says "/text"
-	h.say(m, &Event{Kind: KindMessage, From: m.Nick(), Text: line})
+	h.say(m, &Event{Kind: KindMessage, From: m.Nick(), FromKey: m.key(), Text: line})
 }
 
 // TooLong tells m that a line was refused for its length. Transports that
@@ -202,13 +349,12 @@ func (h *Hub) TooLong(m *Member, length int) {
 }
 
 func (h *Hub) say(m *Member, ev *Event) {
-	h.mu.Lock()
-	room := m.room
-	h.mu.Unlock()
-	if room == nil {
+	if h.refuseIfMuted(m) {
 		return
 	}
-	h.disconnectOverflowed(room.publish(ev))
+	if room := m.Room(); room != nil {
+		room.publish(ev, m)
+	}
 }
 
 // Notice shows text to m alone, as a server line.
@@ -220,13 +366,7 @@ func (h *Hub) notice(m *Member, text string) {
 
 func (h *Hub) deliver(m *Member, ev *Event) {
 	if !m.out.Push(ev) {
-		h.disconnect(m, "outbox overflow")
-	}
-}
-
-func (h *Hub) disconnectOverflowed(members []*Member) {
-	for _, m := range members {
-		h.disconnect(m, "outbox overflow")
+		m.cutOff("outbox overflow")
 	}
 }
 
@@ -235,6 +375,7 @@ func (h *Hub) disconnectOverflowed(members []*Member) {
 func (h *Hub) Disconnect(m *Member, reason string) { h.disconnect(m, reason) }
 
 func (h *Hub) disconnect(m *Member, reason string) {
+	m.kickReason.CompareAndSwap(nil, &reason)
 	if h.leave(m, reason, true) {
 		h.log.Warn("disconnect", "nick", m.Nick(), "addr", m.identity.Addr, "reason", reason)
 	}
@@ -245,7 +386,34 @@ func (h *Hub) disconnect(m *Member, reason string) {
 // session can end. It is safe to call more than once.
 func (h *Hub) Leave(m *Member, reason string) { h.leave(m, reason, true) }
 
+// maxLeaveWait bounds how long leaving waits for the member's own lines.
+const maxLeaveWait = 5 * time.Second
+
+// LeaveAfterDelivery is Leave once m's own lines sent so far have been
+// delivered (at most a few seconds): a script that posts a line and closes
+// its input sees its line, and so does someone who types /quit right after
+// saying goodbye. Call it from m's reader, which sends nothing meanwhile.
+func (h *Hub) LeaveAfterDelivery(m *Member, reason string) {
+	delivered := make(chan struct{})
+	go func() {
+		defer recoverAndLog("leave wait")
+		m.inflight.Wait()
+		close(delivered)
+	}()
+	timer := time.NewTimer(maxLeaveWait)
+	defer timer.Stop()
+	select {
+	case <-delivered:
+	case <-m.done:
+	case <-timer.C:
+	}
+	h.leave(m, reason, true)
+}
+
 func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
+	if kicked := m.kickReason.Load(); kicked != nil {
+		reason = *kicked
+	}
 	m.leaveOnce.Do(func() {
 		left = true
 		h.mu.Lock()
@@ -253,8 +421,7 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 		if h.nicks[sanitize.FoldNick(nick)] == m {
 			delete(h.nicks, sanitize.FoldNick(nick))
 		}
-		room := m.room
-		m.room = nil
+		room := m.room.Swap(nil)
 		announce = announce && !h.closing
 		h.mu.Unlock()
 
@@ -281,17 +448,38 @@ func (h *Hub) Shutdown(notice string) {
 	for _, m := range h.nicks {
 		members = append(members, m)
 	}
+	rooms := h.roomListLocked()
 	h.mu.Unlock()
-	h.lobby.announcer.stop()
+	for _, r := range rooms {
+		r.announcer.stop()
+	}
 	for _, m := range members {
 		h.notice(m, notice)
 		h.leave(m, "server shutdown", false)
 	}
 }
 
-// Close stops the hub's timers. Members still joined are left alone; call
-// Shutdown first to end them.
-func (h *Hub) Close() { h.lobby.announcer.stop() }
+// Close stops the hub's timers and background work. Members still joined
+// are left alone; call Shutdown first to end them. The store is the
+// caller's to close, after this.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	rooms := h.roomListLocked()
+	h.mu.Unlock()
+	for _, r := range rooms {
+		r.announcer.stop()
+	}
+	h.stopped.Do(func() { close(h.stop) })
+	h.bg.Wait()
+}
+
+func (h *Hub) roomListLocked() []*Room {
+	rooms := make([]*Room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	return rooms
+}
 
 func (h *Hub) lookup(nick string) *Member {
 	h.mu.Lock()
@@ -299,15 +487,29 @@ func (h *Hub) lookup(nick string) *Member {
 	return h.nicks[sanitize.FoldNick(nick)]
 }
 
-func (h *Hub) sortedNicks() []string {
+// Members returns everyone online, sorted by nick.
+func (h *Hub) Members() []*Member {
 	h.mu.Lock()
-	nicks := make([]string, 0, len(h.nicks))
+	members := make([]*Member, 0, len(h.nicks))
 	for _, m := range h.nicks {
-		nicks = append(nicks, m.Nick())
+		members = append(members, m)
 	}
 	h.mu.Unlock()
-	sort.Slice(nicks, func(i, j int) bool { return sanitize.FoldNick(nicks[i]) < sanitize.FoldNick(nicks[j]) })
-	return nicks
+	sort.Slice(members, func(i, j int) bool {
+		return sanitize.FoldNick(members[i].Nick()) < sanitize.FoldNick(members[j].Nick())
+	})
+	return members
+}
+
+// goBackground runs fn on a goroutine the hub owns: Close stops it (fn must
+// return when h.stop closes) and waits for it.
+func (h *Hub) goBackground(name string, fn func()) {
+	h.bg.Add(1)
+	go func() {
+		defer h.bg.Done()
+		defer recoverAndLog(name)
+		fn()
+	}()
 }
 
 func guestOr(fingerprint string) string {

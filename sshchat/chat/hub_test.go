@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,7 +32,10 @@ func (p *fakePeer) disconnected() bool {
 
 func quietHub(cfg Config) *Hub {
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := NewHub(cfg)
+	h, err := NewHub(cfg)
+	if err != nil {
+		panic(err)
+	}
 	return h
 }
 
@@ -47,7 +51,7 @@ func drainText(m *Member) string {
 func join(t *testing.T, h *Hub, user string) (*Member, *fakePeer) {
 	t.Helper()
 	p := &fakePeer{}
-	m, err := h.Join(Identity{User: user}, p)
+	m, err := h.Join(Identity{User: user, Fingerprint: "SHA256:" + user}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,22 +103,23 @@ func TestSlowMemberIsCutOffAndOthersLoseNothing(t *testing.T) {
 	if fastPeer.disconnected() {
 		t.Fatal("a member who kept up was disconnected")
 	}
-	select {
-	case <-slow.Done():
-	default:
-		t.Fatal("the slow member did not leave")
+	// The session notices its connection is gone and leaves.
+	h.Leave(slow, "connection lost")
+	if slow.LeaveReason() != "outbox overflow" {
+		t.Fatalf("leave reason %q", slow.LeaveReason())
 	}
+	got.WriteString(waitText(t, fast, "slow left"))
 	for i := range 500 {
 		if !strings.Contains(got.String(), fmt.Sprintf("sender: line %03d\n", i)) {
 			t.Fatalf("fast member lost line %d", i)
 		}
 	}
-	if !strings.Contains(got.String(), "*** slow left.") {
+	if !strings.Contains(got.String(), "*** slow left #lobby.") {
 		t.Fatal("no leave announcement for the slow member")
 	}
 }
 
-var joinedLine = regexp.MustCompile(`^\*\*\* (.+) joined\. \((\d+) online\)$`)
+var joinedLine = regexp.MustCompile(`^\*\*\* (.+) joined #lobby\. \((\d+) online\)$`)
 
 func TestJoinBurstIsCoalesced(t *testing.T) {
 	h := quietHub(Config{})
@@ -200,7 +205,7 @@ func TestShutdownNotifiesAndEndsEveryone(t *testing.T) {
 			t.Fatalf("%s got %q", m.Nick(), got)
 		}
 	}
-	if _, err := h.Join(Identity{User: "late"}, &fakePeer{}); err != ErrShuttingDown {
+	if _, err := h.Join(Identity{User: "late"}, &fakePeer{}); !errors.Is(err, ErrShuttingDown) {
 		t.Fatalf("join after shutdown: %v", err)
 	}
 }
@@ -222,4 +227,21 @@ func TestParseCommand(t *testing.T) {
 			t.Errorf("ParseCommand(%q) = %q, %q, %v; want %q, %q, %v", tc.line, name, args, ok, tc.name, tc.args, tc.ok)
 		}
 	}
+}
+
+// waitText drains m until its text contains want, for announcements that
+// come from the announcer's timer.
+func waitText(t *testing.T, m *Member, want string) string {
+	t.Helper()
+	var b strings.Builder
+	deadline := time.After(10 * time.Second)
+	for !strings.Contains(b.String(), want) {
+		select {
+		case <-m.Outbox().Ready():
+		case <-deadline:
+			t.Fatalf("%q not seen in %q", want, b.String())
+		}
+		b.WriteString(drainText(m))
+	}
+	return b.String()
 }

@@ -36,7 +36,17 @@ type Member struct {
 	peer     Peer
 
 	nick atomic.Pointer[string] // written under Hub.mu
-	room *Room                  // guarded by Hub.mu
+	room atomic.Pointer[Room]   // written under Hub.mu
+
+	lastActive atomic.Int64 // unix nanoseconds of the last line typed
+	replyTo    atomic.Pointer[string]
+	kickReason atomic.Pointer[string]
+	mutedGuest atomic.Bool // a guest's mute lasts their session
+
+	// inflight counts the member's lines handed to the store and not yet
+	// delivered, so that leaving can wait for them: someone who says a
+	// line and leaves sees their own line go out.
+	inflight sync.WaitGroup
 
 	pacer *pacer // used only by the member's reader
 
@@ -67,3 +77,16 @@ func (m *Member) LeaveReason() string {
 }
 
 func (m *Member) setNick(n string) { m.nick.Store(&n) }
+
+// Room returns the room the member is in, or nil once they have left.
+func (m *Member) Room() *Room { return m.room.Load() }
+
+// key is the member's key fingerprint, "" for a guest.
+func (m *Member) key() string { return m.identity.Fingerprint }
+
+// cutOff disconnects the member at once without taking any lock; their
+// session notices and leaves the hub, with this reason.
+func (m *Member) cutOff(reason string) {
+	m.kickReason.CompareAndSwap(nil, &reason)
+	m.peer.Disconnect(reason)
+}

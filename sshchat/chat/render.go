@@ -48,7 +48,18 @@ const (
 
 func (e *Event) render(s Style) []byte {
 	colour := s == StyleANSI
-	b := make([]byte, 0, len(e.Text)+len(e.From)+len(e.To)+32)
+	b := make([]byte, 0, len(e.Text)+len(e.From)+len(e.To)+48)
+	if e.Replay {
+		// History is dim and carries its time, so it cannot be taken
+		// for what is being said now.
+		if colour {
+			b = append(b, ansiDim...)
+		}
+		b = append(b, '[')
+		b = e.Time.UTC().AppendFormat(b, "2006-01-02 15:04")
+		b = append(b, "] "...)
+		colour = false
+	}
 	switch e.Kind {
 	case KindMessage:
 		b = appendNick(b, e.From, colour)
@@ -97,6 +108,9 @@ func (e *Event) render(s Style) []byte {
 		if colour {
 			b = append(b, ansiReset...)
 		}
+	}
+	if e.Replay && s == StyleANSI {
+		b = append(b, ansiReset...)
 	}
 	return append(b, '\n')
 }

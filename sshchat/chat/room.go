@@ -1,29 +1,55 @@
 package chat
 
 import (
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/sshchat/sshchat/sshchat/store"
 )
 
 // Room is a set of members who all see the same lines in the same order.
-// Sequence numbers are assigned and events are queued to every member under
-// one lock, which is what makes the order the same for everyone; queueing is
-// a non-blocking push, so holding the lock costs microseconds.
+//
+// Publishing has two steps. Under seqMu the room stamps the next sequence
+// number and hands the line to the store, in that order, so the store's
+// FIFO commit order is the room's order. Once the line is durable the store
+// calls deliver, which queues it to every member under mu: a non-blocking
+// push, so holding the lock costs microseconds. Persist, then fan out:
+// nobody sees a line that a crash could lose.
 type Room struct {
-	name string
-	now  func() time.Time
+	name    string
+	now     func() time.Time
+	history store.History
+	log     *slog.Logger
 
-	mu      sync.Mutex
-	members []*Member
-	index   map[*Member]int
-	seq     uint64
+	seqMu sync.Mutex
+	seq   uint64
+
+	mu         sync.Mutex
+	members    []*Member
+	index      map[*Member]int
+	recent     []*Event // the last len(recent) delivered events, oldest first
+	keep       int      // how many events recent holds
+	topic      string
+	creatorKey string
 
 	announcer *announcer
 }
 
-func newRoom(name string, now func() time.Time, ann announceConfig) *Room {
-	r := &Room{name: name, now: now, index: make(map[*Member]int)}
-	r.announcer = newAnnouncer(r, ann)
+func newRoom(info store.RoomInfo, lastSeq uint64, h *Hub) *Room {
+	r := &Room{
+		name:       info.Name,
+		now:        h.cfg.Now,
+		history:    h.store,
+		log:        h.log,
+		seq:        lastSeq,
+		index:      make(map[*Member]int),
+		keep:       h.cfg.Scrollback,
+		topic:      info.Topic,
+		creatorKey: info.CreatorKey,
+	}
+	r.announcer = newAnnouncer(r, h.cfg.announce)
 	return r
 }
 
@@ -37,17 +63,38 @@ func (r *Room) Len() int {
 	return len(r.members)
 }
 
-func (r *Room) add(m *Member) {
+// Topic returns the room's topic.
+func (r *Room) Topic() string {
 	r.mu.Lock()
-	if _, ok := r.index[m]; !ok {
-		r.index[m] = len(r.members)
-		r.members = append(r.members, m)
+	defer r.mu.Unlock()
+	return r.topic
+}
+
+func (r *Room) info() store.RoomInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return store.RoomInfo{Name: r.name, Topic: r.topic, CreatorKey: r.creatorKey}
+}
+
+// join adds m and queues them the room's recent lines, under the same lock
+// that delivery takes: every line is then either in the replay or delivered
+// live after it, never both and never neither.
+func (r *Room) join(m *Member, replay bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.index[m]; ok {
+		return
 	}
-	r.mu.Unlock()
+	if replay && len(r.recent) > 0 {
+		pushReplay(m, fmt.Sprintf("Last %d %s of %s:", len(r.recent), plural(len(r.recent), "line", "lines"), r.name), r.recent)
+	}
+	r.index[m] = len(r.members)
+	r.members = append(r.members, m)
 }
 
 func (r *Room) remove(m *Member) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if i, ok := r.index[m]; ok {
 		last := len(r.members) - 1
 		r.members[i] = r.members[last]
@@ -56,23 +103,71 @@ func (r *Room) remove(m *Member) {
 		r.members = r.members[:last]
 		delete(r.index, m)
 	}
+}
+
+func (r *Room) setTopic(topic string) {
+	r.mu.Lock()
+	r.topic = topic
 	r.mu.Unlock()
 }
 
-// publish stamps ev with the room's next sequence number and queues it to
-// every member. It returns the members whose outbox overflowed; the caller
-// disconnects them after the lock is released.
-func (r *Room) publish(ev *Event) (overflowed []*Member) {
-	r.mu.Lock()
+// publish stamps ev with the room's next sequence number and time and sends
+// it to the store; members receive it once it is committed. from, if not
+// nil, is the member who said it.
+func (r *Room) publish(ev *Event, from *Member) {
+	if from != nil {
+		from.inflight.Add(1)
+	}
+	r.seqMu.Lock()
+	defer r.seqMu.Unlock()
 	r.seq++
 	ev.Seq = r.seq
 	ev.Room = r.name
 	ev.Time = r.now()
+	r.history.Append(ev.message(), func(err error) {
+		if err != nil {
+			// Availability over durability: the line is still shown,
+			// and the operator learns the disk is in trouble.
+			r.log.Error("store line", "room", r.name, "seq", ev.Seq, "err", err)
+		}
+		r.deliver(ev)
+		if from != nil {
+			from.inflight.Done()
+		}
+	})
+}
+
+// deliver queues ev to every member. It runs on the store's writer
+// goroutine, so it must never publish or wait: members whose outbox
+// overflows are cut off, and their sessions leave the hub themselves.
+func (r *Room) deliver(ev *Event) {
+	var overflowed []*Member
+	r.mu.Lock()
+	if r.keep > 0 && ev.said() {
+		if len(r.recent) == r.keep {
+			copy(r.recent, r.recent[1:])
+			r.recent[len(r.recent)-1] = ev
+		} else {
+			r.recent = append(r.recent, ev)
+		}
+	}
 	for _, m := range r.members {
 		if !m.out.Push(ev) {
 			overflowed = append(overflowed, m)
 		}
 	}
 	r.mu.Unlock()
-	return overflowed
+	for _, m := range overflowed {
+		m.cutOff("outbox overflow")
+	}
+}
+
+// seed fills the replay buffer from stored history at startup.
+func (r *Room) seed(events []*Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(events) > r.keep {
+		events = events[len(events)-r.keep:]
+	}
+	r.recent = append(r.recent[:0], events...)
 }

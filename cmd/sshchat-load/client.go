@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// ptyWidth is the terminal width the clients claim: wide enough that no
+// typed or received line wraps, so x/term's cursor maths stays simple.
+const ptyWidth, ptyHeight = 1000, 50
+
+// counters are shared by every client's reader.
+type counters struct {
+	welcomed   atomic.Int64
+	msgs       atomic.Int64 // unique message-phase deliveries
+	dups       atomic.Int64 // duplicate or unexpected message-phase deliveries
+	probes     []atomic.Int64
+	otherLines atomic.Int64
+}
+
+// client is one SSH connection with one pty session.
+type client struct {
+	idx    int
+	user   string
+	signer gossh.Signer
+	start  time.Time // the tool's clock origin; sendNanos are relative to it
+
+	conn  *gossh.Client
+	sess  *gossh.Session
+	stdin io.WriteCloser
+
+	welcomed chan struct{}
+	readDone chan struct{}
+	connDone chan struct{}
+	closedAt atomic.Int64 // nanos since start when the connection ended
+
+	// Filled by the reader; read by the main goroutine under mu.
+	mu        sync.Mutex
+	seen      []uint64 // bitset over sender*m+seq
+	lat       []int64  // message latencies in ns
+	probeLat  []int64  // per probe, 0 = not received
+	readErr   error
+	bytesRead int64
+}
+
+func newSigner() (gossh.Signer, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return gossh.NewSignerFromKey(priv)
+}
+
+// dial connects, authenticates with the client's key, requests a pty and
+// starts a shell. With stuck set, the output is never read.
+func (c *client) dial(addr string, timeout time.Duration, stuck bool, ctr *counters, m, senders, probes int) error {
+	cfg := &gossh.ClientConfig{
+		User:            c.user,
+		Auth:            []gossh.AuthMethod{gossh.PublicKeys(c.signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(),
+		Timeout:         timeout,
+	}
+	nc, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return fmt.Errorf("tcp dial: %w", err)
+	}
+	// Bound the handshake and session setup; cleared once the shell runs.
+	_ = nc.SetDeadline(time.Now().Add(timeout))
+	cc, chans, reqs, err := gossh.NewClientConn(nc, addr, cfg)
+	if err != nil {
+		nc.Close()
+		return fmt.Errorf("ssh handshake: %w", err)
+	}
+	c.conn = gossh.NewClient(cc, chans, reqs)
+	c.connDone = make(chan struct{})
+	go func() {
+		_ = c.conn.Wait()
+		c.closedAt.Store(int64(time.Since(c.start)))
+		close(c.connDone)
+	}()
+	fail := func(what string, err error) error {
+		c.conn.Close()
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if c.sess, err = c.conn.NewSession(); err != nil {
+		return fail("new session", err)
+	}
+	if c.stdin, err = c.sess.StdinPipe(); err != nil {
+		return fail("stdin", err)
+	}
+	// StdoutPipe for everyone: a nil Stdout would make the library copy
+	// the output to io.Discard, i.e. read it, which a stuck client must not.
+	stdout, err := c.sess.StdoutPipe()
+	if err != nil {
+		return fail("stdout", err)
+	}
+	if err := c.sess.RequestPty("xterm-256color", ptyHeight, ptyWidth, gossh.TerminalModes{}); err != nil {
+		return fail("pty-req", err)
+	}
+	if err := c.sess.Shell(); err != nil {
+		return fail("shell", err)
+	}
+	_ = nc.SetDeadline(time.Time{})
+	c.welcomed = make(chan struct{})
+	c.readDone = make(chan struct{})
+	if stuck {
+		close(c.readDone)
+		return nil
+	}
+	c.seen = make([]uint64, (senders*m+63)/64)
+	c.lat = make([]int64, 0, senders*m)
+	c.probeLat = make([]int64, probes)
+	go c.read(stdout, ctr, m, senders)
+	return nil
+}
+
+// read is the client's only reader: one bufio.Reader, one reused strip
+// buffer, no allocation per line.
+func (c *client) read(r io.Reader, ctr *counters, m, senders int) {
+	defer close(c.readDone)
+	br := bufio.NewReaderSize(r, 8<<10)
+	text := make([]byte, 0, 2<<10)
+	welcomed := false
+	var n int64
+	for {
+		line, err := br.ReadSlice('\n')
+		n += int64(len(line))
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// A line longer than the buffer: none of ours is; skip it.
+			for errors.Is(err, bufio.ErrBufferFull) {
+				line, err = br.ReadSlice('\n')
+				n += int64(len(line))
+			}
+			ctr.otherLines.Add(1)
+			if err != nil {
+				c.finishRead(err, n)
+				return
+			}
+			continue
+		}
+		if err != nil {
+			c.finishRead(err, n)
+			return
+		}
+		now := int64(time.Since(c.start))
+		text = stripANSI(text[:0], line)
+		p := parseLine(text)
+		switch p.kind {
+		case lineMsg:
+			id := p.sender*m + p.seq
+			c.mu.Lock()
+			if p.sender < 0 || p.sender >= senders || p.seq < 0 || p.seq >= m || c.seen[id/64]&(1<<(id%64)) != 0 {
+				c.mu.Unlock()
+				ctr.dups.Add(1)
+				continue
+			}
+			c.seen[id/64] |= 1 << (id % 64)
+			c.lat = append(c.lat, now-p.sentNs)
+			c.mu.Unlock()
+			ctr.msgs.Add(1)
+		case lineProbe:
+			if p.seq < 0 || p.seq >= len(c.probeLat) {
+				continue
+			}
+			c.mu.Lock()
+			first := c.probeLat[p.seq] == 0
+			if first {
+				c.probeLat[p.seq] = max(now-p.sentNs, 1)
+			}
+			c.mu.Unlock()
+			if first {
+				ctr.probes[p.seq].Add(1)
+			}
+		case lineWelcome:
+			if !welcomed {
+				welcomed = true
+				close(c.welcomed)
+				ctr.welcomed.Add(1)
+			}
+		default:
+			ctr.otherLines.Add(1)
+		}
+	}
+}
+
+func (c *client) finishRead(err error, n int64) {
+	c.mu.Lock()
+	if !errors.Is(err, io.EOF) {
+		c.readErr = err
+	}
+	c.bytesRead = n
+	c.mu.Unlock()
+}
+
+// send types line and presses Enter, as a pty user does.
+func (c *client) send(buf []byte) error {
+	_, err := c.stdin.Write(buf)
+	return err
+}
+
+func (c *client) close() {
+	if c.conn != nil {
+		c.conn.Close()
+	}
+}

@@ -1,0 +1,80 @@
+package chat
+
+import (
+	"fmt"
+
+	"github.com/sshchat/sshchat/sshchat/sanitize"
+)
+
+func (h *Hub) cmdMsg(m *Member, args string) {
+	to, text := splitWord(args)
+	if to == "" || text == "" {
+		h.usage(m, "msg")
+		return
+	}
+	h.private(m, to, text)
+}
+
+func (h *Hub) cmdReply(m *Member, args string) {
+	if args == "" {
+		h.usage(m, "reply")
+		return
+	}
+	to := m.replyTo.Load()
+	if to == nil {
+		h.notice(m, "Nobody has sent you a private message yet.")
+		return
+	}
+	h.private(m, *to, args)
+}
+
+// private sends a private message: stored first, then shown to the two of
+// them; kept for the owner of the nick if they are away.
+func (h *Hub) private(m *Member, to, text string) {
+	if h.refuseIfMuted(m) {
+		return
+	}
+	from := m.Nick()
+	target := h.lookup(to)
+	if target == nil {
+		h.privateOffline(m, to, text)
+		return
+	}
+	ev := &Event{Kind: KindPrivate, Time: h.cfg.Now(), From: from, FromKey: m.key(), To: target.Nick(), ToKey: target.key(), Text: text}
+	m.inflight.Add(1)
+	h.store.Append(ev.message(), func(err error) {
+		defer m.inflight.Done()
+		if err != nil {
+			h.log.Error("store private message", "err", err)
+		}
+		h.deliver(target, ev)
+		fromNick := from
+		target.replyTo.Store(&fromNick)
+		if target != m {
+			h.deliver(m, &Event{Kind: KindPrivateEcho, Time: ev.Time, From: from, To: ev.To, Text: text})
+		}
+	})
+}
+
+func (h *Hub) privateOffline(m *Member, to, text string) {
+	ctx, cancel := h.ctx()
+	defer cancel()
+	shown := sanitize.Truncate(to, sanitize.MaxNickLen)
+	owner, err := h.store.NickOwner(ctx, to)
+	if err != nil || owner == "" {
+		h.notice(m, fmt.Sprintf("No one called %s is online.", shown))
+		return
+	}
+	owned, err := h.store.OwnedNick(ctx, owner)
+	if err != nil {
+		owned = shown
+	}
+	ev := &Event{Kind: KindPrivate, Time: h.cfg.Now(), From: m.Nick(), FromKey: m.key(), To: owned, ToKey: owner, Text: text}
+	if err := h.store.SaveOffline(ctx, ev.message()); err != nil {
+		h.log.Error("save offline message", "err", err)
+		h.notice(m, fmt.Sprintf("%s is away and the message could not be kept; try later.", owned))
+		return
+	}
+	h.deliver(m, &Event{Kind: KindPrivateEcho, Time: ev.Time, From: ev.From, To: owned, Text: text})
+	h.notice(m, fmt.Sprintf("%s is away; your message is kept and will be shown when they connect.", owned))
+}

@@ -1,0 +1,136 @@
+package chat
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sshchat/sshchat/sshchat/sanitize"
+	"github.com/sshchat/sshchat/sshchat/store"
+)
+
+const maxTopicLen = 300
+
+func (h *Hub) cmdJoin(m *Member, args string) {
+	name, extra := splitWord(args)
+	if name == "" || extra != "" {
+		h.usage(m, "join")
+		return
+	}
+	if !strings.HasPrefix(name, "#") {
+		name = "#" + name
+	}
+	if err := ValidRoom(name); err != nil {
+		h.notice(m, "Not joined: "+err.Error()+".")
+		return
+	}
+	h.moveTo(m, name)
+}
+
+func (h *Hub) cmdPart(m *Member, args string) {
+	if args != "" {
+		h.usage(m, "part")
+		return
+	}
+	h.moveTo(m, h.lobby.Name())
+}
+
+// moveTo takes m from their room into the room called name, creating it.
+func (h *Hub) moveTo(m *Member, name string) {
+	var created *Room
+	h.mu.Lock()
+	from := m.Room()
+	if from == nil {
+		h.mu.Unlock()
+		return
+	}
+	to := h.rooms[FoldRoom(name)]
+	if to == nil {
+		to = newRoom(store.RoomInfo{Name: name, CreatorKey: m.key(), Created: h.cfg.Now()}, 0, h)
+		h.rooms[FoldRoom(name)] = to
+		created = to
+	}
+	if from == to {
+		h.mu.Unlock()
+		h.notice(m, "You are already in "+to.Name()+".")
+		return
+	}
+	m.room.Store(to)
+	nick := m.Nick()
+	h.mu.Unlock()
+
+	if created != nil {
+		h.saveRoom(created)
+	}
+	from.remove(m)
+	from.announcer.left(nick)
+	to.join(m, true)
+	h.notice(m, fmt.Sprintf("You are now in %s. (%d here)", to.Name(), to.Len()))
+	if topic := to.Topic(); topic != "" {
+		h.notice(m, "Topic: "+topic)
+	}
+	to.announcer.joined(nick)
+}
+
+func (h *Hub) saveRoom(r *Room) {
+	ctx, cancel := h.ctx()
+	defer cancel()
+	info := r.info()
+	info.Created = h.cfg.Now()
+	if err := h.store.SaveRoom(ctx, info); err != nil {
+		h.log.Error("save room", "room", r.Name(), "err", err)
+	}
+}
+
+func (h *Hub) cmdRooms(m *Member, _ string) {
+	h.mu.Lock()
+	rooms := h.roomListLocked()
+	h.mu.Unlock()
+	type row struct {
+		name, topic string
+		n           int
+	}
+	rows := make([]row, 0, len(rooms))
+	for _, r := range rooms {
+		rows = append(rows, row{r.Name(), r.Topic(), r.Len()})
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].n != rows[j].n {
+			return rows[i].n > rows[j].n
+		}
+		return rows[i].name < rows[j].name
+	})
+	h.notice(m, fmt.Sprintf("%d %s:", len(rows), plural(len(rows), "room", "rooms")))
+	for _, r := range rows {
+		line := fmt.Sprintf("  %s (%d)", r.name, r.n)
+		if r.topic != "" {
+			line += " " + r.topic
+		}
+		h.notice(m, line)
+	}
+}
+
+func (h *Hub) cmdTopic(m *Member, args string) {
+	room := m.Room()
+	if room == nil {
+		return
+	}
+	if args == "" {
+		if topic := room.Topic(); topic != "" {
+			h.notice(m, fmt.Sprintf("Topic of %s: %s", room.Name(), topic))
+		} else {
+			h.notice(m, room.Name()+" has no topic. /topic TEXT sets one.")
+		}
+		return
+	}
+	info := room.info()
+	if !(m.key() != "" && m.key() == info.CreatorKey) && !h.isOperator(m) {
+		h.notice(m, "/topic: not permitted (the room's creator and operators may set it).")
+		return
+	}
+	topic := sanitize.Truncate(args, maxTopicLen)
+	room.setTopic(topic)
+	h.saveRoom(room)
+	h.audit(m, "topic", room.Name(), topic)
+	room.publish(&Event{Kind: KindAnnounce, Text: fmt.Sprintf("%s set the topic: %s", m.Nick(), topic)}, nil)
+}

@@ -1,0 +1,151 @@
+package chat
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sshchat/sshchat/sshchat/store"
+)
+
+// pushReplay queues events to m as history, under a heading.
+func pushReplay(m *Member, heading string, events []*Event) {
+	ok := m.out.Push(&Event{Kind: KindNotice, Text: heading})
+	for _, ev := range events {
+		ok = m.out.Push(ev.asReplay()) && ok
+	}
+	if !ok {
+		m.cutOff("outbox overflow")
+	}
+}
+
+// deliverOffline hands a keyed member the private messages kept for them
+// while they were away.
+func (h *Hub) deliverOffline(m *Member) {
+	if m.key() == "" {
+		return
+	}
+	ctx, cancel := h.ctx()
+	defer cancel()
+	msgs, err := h.store.TakeOffline(ctx, m.key())
+	if err != nil {
+		h.log.Error("take offline messages", "fingerprint", m.key(), "err", err)
+		return
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	events := make([]*Event, len(msgs))
+	for i, msg := range msgs {
+		events[i] = replayOf(msg)
+	}
+	pushReplay(m, fmt.Sprintf("%d %s while you were away:", len(msgs), plural(len(msgs), "message", "messages")), events)
+	last := events[len(events)-1].From
+	m.replyTo.Store(&last)
+}
+
+const maxHistoryLines = 500
+
+func (h *Hub) cmdHistory(m *Member, args string) {
+	n := 20
+	if args != "" {
+		if _, err := fmt.Sscanf(args, "%d", &n); err != nil || n < 1 {
+			h.usage(m, "history")
+			return
+		}
+	}
+	n = min(n, maxHistoryLines)
+	room := m.Room()
+	if room == nil {
+		return
+	}
+	ctx, cancel := h.ctx()
+	defer cancel()
+	// Announcements share the room's order in the store; skip them, but
+	// still show n lines when there are that many.
+	var msgs []store.Message
+	before := uint64(0)
+	for len(msgs) < n {
+		batch, err := h.store.Recent(ctx, room.Name(), before, 2*n)
+		if err != nil {
+			h.log.Error("read history", "room", room.Name(), "err", err)
+			h.notice(m, "History is not available right now.")
+			return
+		}
+		if len(batch) == 0 {
+			break
+		}
+		before = batch[0].Seq
+		msgs = append(saidOnly(batch), msgs...)
+	}
+	if len(msgs) > n {
+		msgs = msgs[len(msgs)-n:]
+	}
+	if len(msgs) == 0 {
+		h.notice(m, "No history in "+room.Name()+" yet.")
+		return
+	}
+	events := make([]*Event, len(msgs))
+	for i, msg := range msgs {
+		events[i] = replayOf(msg)
+	}
+	pushReplay(m, fmt.Sprintf("Last %d %s of %s:", len(events), plural(len(events), "line", "lines"), room.Name()), events)
+}
+
+func (h *Hub) cmdSearch(m *Member, args string) {
+	if args == "" {
+		h.usage(m, "search")
+		return
+	}
+	room := m.Room()
+	if room == nil {
+		return
+	}
+	ctx, cancel := h.ctx()
+	defer cancel()
+	msgs, err := h.store.Search(ctx, room.Name(), args, 50)
+	if err != nil {
+		h.log.Error("search history", "room", room.Name(), "err", err)
+		h.notice(m, "Search is not available right now.")
+		return
+	}
+	msgs = saidOnly(msgs)
+	if len(msgs) == 0 {
+		h.notice(m, fmt.Sprintf("Nothing in %s matches %q.", room.Name(), args))
+		return
+	}
+	events := make([]*Event, len(msgs))
+	for i, msg := range msgs {
+		events[i] = replayOf(msg)
+	}
+	pushReplay(m, fmt.Sprintf("%d %s in %s %s %q:", len(events), plural(len(events), "line", "lines"),
+		room.Name(), plural(len(events), "matches", "match"), args), events)
+}
+
+// pruneHistory deletes room lines older than the retention period, at
+// start and then every hour.
+func (h *Hub) pruneHistory() {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		ctx, cancel := h.ctx()
+		n, err := h.store.PruneBefore(ctx, h.cfg.Now().Add(-h.cfg.Retention))
+		cancel()
+		if err != nil {
+			h.log.Error("prune history", "err", err)
+		} else if n > 0 {
+			h.log.Info("pruned history", "lines", n, "retention", h.cfg.Retention.String())
+		}
+		select {
+		case <-h.stop:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,46 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"github.com/sshchat/sshchat/sshchat/store"
+)
+
+// nopStore is the store of a hub configured without one (unit tests,
+// benchmarks): nothing is kept, and appends are "committed" at once.
+type nopStore struct{}
+
+var _ store.Store = nopStore{}
+
+func (nopStore) Append(_ store.Message, committed func(error)) { committed(nil) }
+func (nopStore) LastSeqs(context.Context) (map[string]uint64, error) {
+	return nil, nil
+}
+func (nopStore) Recent(context.Context, string, uint64, int) ([]store.Message, error) {
+	return nil, nil
+}
+func (nopStore) Search(context.Context, string, string, int) ([]store.Message, error) {
+	return nil, nil
+}
+func (nopStore) PruneBefore(context.Context, time.Time) (int64, error)        { return 0, nil }
+func (nopStore) SaveOffline(context.Context, store.Message) error             { return nil }
+func (nopStore) TakeOffline(context.Context, string) ([]store.Message, error) { return nil, nil }
+func (nopStore) ClaimNick(_ context.Context, _, key string) (string, error)   { return key, nil }
+func (nopStore) NickOwner(context.Context, string) (string, error)            { return "", nil }
+func (nopStore) OwnedNick(context.Context, string) (string, error)            { return "", nil }
+func (nopStore) SetOperator(context.Context, string, bool) error              { return nil }
+func (nopStore) Operators(context.Context) ([]string, error)                  { return nil, nil }
+func (nopStore) AddBan(context.Context, store.Ban) error                      { return nil }
+func (nopStore) RemoveBan(context.Context, string) (bool, error)              { return false, nil }
+func (nopStore) Bans(context.Context, time.Time) ([]store.Ban, error)         { return nil, nil }
+func (nopStore) AddMute(context.Context, store.Mute) error                    { return nil }
+func (nopStore) RemoveMute(context.Context, string) (bool, error)             { return false, nil }
+func (nopStore) Mutes(context.Context, time.Time) ([]store.Mute, error)       { return nil, nil }
+func (nopStore) Audit(context.Context, store.AuditEntry) error                { return nil }
+func (nopStore) AuditLog(context.Context, int) ([]store.AuditEntry, error)    { return nil, nil }
+func (nopStore) SaveRoom(context.Context, store.RoomInfo) error               { return nil }
+func (nopStore) LoadRooms(context.Context) ([]store.RoomInfo, error)          { return nil, nil }
+func (nopStore) Prefs(context.Context, string) (map[string]string, error)     { return nil, nil }
+func (nopStore) SetPref(context.Context, string, string, string) error        { return nil }
+func (nopStore) Close() error                                                 { return nil }

@@ -1,0 +1,16 @@
+package store
+
+import "context"
+
+// Identities binds nicks to keys (case-insensitive nick, ASCII lower-case fold).
+type Identities interface {
+	// ClaimNick makes key the owner of nick unless another key owns it. On
+	// success it releases any other nick key owned (a key owns one nick) and
+	// returns key; if another key owns nick it returns that key and changes nothing.
+	// Claiming one's own nick in another case changes the stored case.
+	ClaimNick(ctx context.Context, nick, key string) (owner string, err error)
+	// NickOwner returns the key that owns nick, or "".
+	NickOwner(ctx context.Context, nick string) (string, error)
+	// OwnedNick returns the nick key owns (with the case it was claimed in), or "".
+	OwnedNick(ctx context.Context, key string) (string, error)
+}

@@ -1,0 +1,422 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/sshchat/sshchat/sshchat/store"
+)
+
+// pending is one queued Append.
+type pending struct {
+	m    store.Message
+	done func(error)
+}
+
+// Append queues m for the group-commit writer. It blocks only while the
+// queue (Options.QueueSize, 8192 by default) is full. committed runs on the
+// writer goroutine and must neither block for long nor call Append (with a
+// full queue that would deadlock the writer). After Close, committed is
+// called with store.ErrClosed before Append returns.
+func (s *Store) Append(m store.Message, committed func(error)) {
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		if committed != nil {
+			committed(store.ErrClosed)
+		}
+		return
+	}
+	s.queue <- pending{m: m, done: committed}
+	s.mu.RUnlock()
+}
+
+// writer is the single goroutine that writes Appends: it batches whatever
+// is queued, commits it in one transaction and calls the callbacks in
+// order. It exits when Close has closed the queue and it is drained.
+func (s *Store) writer() {
+	defer close(s.done)
+	batch := make([]pending, 0, s.maxBatch)
+	errs := make([]error, s.maxBatch)
+	for {
+		p, ok := <-s.queue
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], p)
+	fill:
+		for len(batch) < s.maxBatch {
+			select {
+			case p, ok := <-s.queue:
+				if !ok {
+					break fill // closed; the next receive ends the loop
+				}
+				batch = append(batch, p)
+			default:
+				break fill
+			}
+		}
+		s.commitBatch(batch, errs[:len(batch)])
+		clear(batch) // drop references to the messages and callbacks
+		clear(errs)
+	}
+}
+
+// commitBatch writes batch and calls every callback exactly once, in order,
+// even if writing panics.
+func (s *Store) commitBatch(batch []pending, errs []error) {
+	called := 0
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("store: panic in history writer", "panic", r, "stack", string(debug.Stack()))
+			err := fmt.Errorf("append history batch: panic: %v", r)
+			for ; called < len(batch); called++ {
+				s.callback(batch[called].done, err)
+			}
+		}
+	}()
+	s.writeBatch(batch, errs)
+	for ; called < len(batch); called++ {
+		s.callback(batch[called].done, errs[called])
+	}
+}
+
+// callback calls done(err), logging instead of dying if it panics.
+func (s *Store) callback(done func(error), err error) {
+	if done == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("store: panic in Append callback", "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	done(err)
+}
+
+const insertHistory = `INSERT INTO history
+	(room, seq, time, kind, from_nick, from_key, to_nick, to_key, text)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (room, seq) DO NOTHING`
+
+// writeBatch writes batch in one transaction and sets errs[i] to the
+// outcome of batch[i]: a message that is invalid or whose seq is already
+// stored fails alone; a database error fails the whole batch.
+func (s *Store) writeBatch(batch []pending, errs []error) {
+	failAll := func(err error) {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+	}
+	s.batches.Add(1)
+	ctx := context.Background()
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		failAll(fmt.Errorf("append history batch: begin: %w", err))
+		return
+	}
+	defer tx.Rollback() // no-op after Commit; frees the connection on panic
+	ins, err := tx.PrepareContext(ctx, insertHistory)
+	if err != nil {
+		failAll(fmt.Errorf("append history batch: prepare: %w", err))
+		return
+	}
+	defer ins.Close()
+
+	top := make(map[string]int64, 4)
+	var firstID, lastID int64 // rows inserted by this batch, for the FTS index
+	var priv *sql.Stmt        // prepared on the first private message
+	for i, p := range batch {
+		m := p.m
+		if err := checkMessage(m); err != nil {
+			errs[i] = err
+			continue
+		}
+		if m.Room == "" {
+			if priv == nil {
+				if priv, err = tx.PrepareContext(ctx, insertPrivate); err != nil {
+					failAll(fmt.Errorf("append history batch: prepare: %w", err))
+					return
+				}
+				defer priv.Close()
+			}
+			if _, err := priv.ExecContext(ctx, m.Time.UnixMicro(), m.Kind, m.From, m.FromKey, m.To, m.ToKey, m.Text); err != nil {
+				failAll(fmt.Errorf("append history batch: insert private message: %w", err))
+				return
+			}
+			continue
+		}
+		res, err := ins.ExecContext(ctx, m.Room, int64(m.Seq), m.Time.UnixMicro(), m.Kind,
+			m.From, m.FromKey, m.To, m.ToKey, m.Text)
+		if err != nil {
+			failAll(fmt.Errorf("append history batch: insert %s seq %d: %w", m.Room, m.Seq, err))
+			return
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			errs[i] = fmt.Errorf("append %s seq %d: sequence number already stored", m.Room, m.Seq)
+			continue
+		}
+		if id, err := res.LastInsertId(); err == nil {
+			if firstID == 0 {
+				firstID = id
+			}
+			lastID = id
+		}
+		if seq := int64(m.Seq); seq > top[m.Room] {
+			top[m.Room] = seq
+		}
+	}
+	for room, seq := range top {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO room_seq (room, seq) VALUES (?, ?)
+			ON CONFLICT (room) DO UPDATE SET seq = max(seq, excluded.seq)`, room, seq); err != nil {
+			failAll(fmt.Errorf("append history batch: room sequence %s: %w", room, err))
+			return
+		}
+	}
+	if s.fts && firstID != 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO history_fts (rowid, text)
+			SELECT id, text FROM history WHERE id BETWEEN ? AND ?`, firstID, lastID); err != nil {
+			failAll(fmt.Errorf("append history batch: index text: %w", err))
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		failAll(fmt.Errorf("append history batch: commit: %w", err))
+	}
+}
+
+const insertPrivate = `INSERT INTO private
+	(time, kind, from_nick, from_key, to_nick, to_key, text) VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+// checkMessage rejects what Append cannot store.
+func checkMessage(m store.Message) error {
+	switch {
+	case m.Time.IsZero() && m.Room == "":
+		return fmt.Errorf("append private message from %s: message has no time", m.From)
+	case m.Room == "":
+		return nil
+	case m.Seq == 0 || m.Seq > math.MaxInt64:
+		return fmt.Errorf("append %s: sequence number %d out of range 1..2^63-1", m.Room, m.Seq)
+	case m.Time.IsZero():
+		return fmt.Errorf("append %s seq %d: message has no time", m.Room, m.Seq)
+	}
+	return nil
+}
+
+// LastSeqs returns the highest Seq ever appended to each room.
+func (s *Store) LastSeqs(ctx context.Context) (map[string]uint64, error) {
+	rows, err := s.query(ctx, "last sequence numbers", `SELECT room, seq FROM room_seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	seqs := make(map[string]uint64)
+	for rows.Next() {
+		var room string
+		var seq int64
+		if err := rows.Scan(&room, &seq); err != nil {
+			return nil, fmt.Errorf("last sequence numbers: %w", err)
+		}
+		seqs[room] = uint64(seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("last sequence numbers: %w", err)
+	}
+	return seqs, nil
+}
+
+const messageColumns = `room, seq, time, kind, from_nick, from_key, to_nick, to_key, text`
+
+// scanMessages reads rows of messageColumns.
+func scanMessages(rows *sql.Rows) ([]store.Message, error) {
+	defer rows.Close()
+	var ms []store.Message
+	for rows.Next() {
+		var m store.Message
+		var seq int64
+		var t sql.NullInt64
+		if err := rows.Scan(&m.Room, &seq, &t, &m.Kind, &m.From, &m.FromKey, &m.To, &m.ToKey, &m.Text); err != nil {
+			return nil, err
+		}
+		m.Seq = uint64(seq)
+		m.Time = goTime(t)
+		ms = append(ms, m)
+	}
+	return ms, rows.Err()
+}
+
+// Recent returns the newest limit messages of room with Seq < before
+// (before == 0: no bound), oldest first.
+func (s *Store) Recent(ctx context.Context, room string, before uint64, limit int) ([]store.Message, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	if before == 0 || before > math.MaxInt64 {
+		before = math.MaxInt64
+	}
+	rows, err := s.query(ctx, "recent history of "+room, `SELECT `+messageColumns+` FROM history
+		WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, room, int64(before), limit)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := scanMessages(rows)
+	if err != nil {
+		return nil, fmt.Errorf("recent history of %s: %w", room, err)
+	}
+	slices.Reverse(ms)
+	return ms, nil
+}
+
+// maxSearchWords bounds the work one Search can ask for.
+const maxSearchWords = 16
+
+// searchWords splits query into words: runs of letters and digits.
+func searchWords(query string) []string {
+	words := strings.FieldsFunc(query, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	if len(words) > maxSearchWords {
+		words = words[:maxSearchWords]
+	}
+	return words
+}
+
+// Search returns the newest limit messages of room containing every word
+// of query (each as a word prefix with FTS5, a substring with LIKE), oldest
+// first.
+func (s *Store) Search(ctx context.Context, room, query string, limit int) ([]store.Message, error) {
+	words := searchWords(query)
+	if limit <= 0 || len(words) == 0 {
+		return nil, nil
+	}
+	var rows *sql.Rows
+	var err error
+	what := "search history of " + room
+	if s.fts {
+		// Every word becomes a quoted prefix phrase: "word"* (words hold
+		// only letters and digits, so no quoting is needed inside).
+		var b strings.Builder
+		for i, w := range words {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(`"` + w + `"*`)
+		}
+		rows, err = s.query(ctx, what, `SELECT `+prefixed("h.", messageColumns)+`
+			FROM history_fts JOIN history h ON h.id = history_fts.rowid
+			WHERE history_fts MATCH ? AND h.room = ?
+			ORDER BY h.seq DESC LIMIT ?`, b.String(), room, limit)
+	} else {
+		q := `SELECT ` + messageColumns + ` FROM history WHERE room = ?`
+		args := []any{room}
+		for _, w := range words {
+			q += ` AND text LIKE ? ESCAPE '\'`
+			args = append(args, "%"+w+"%") // words hold no % _ or \
+		}
+		q += ` ORDER BY seq DESC LIMIT ?`
+		rows, err = s.query(ctx, what, q, append(args, limit)...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ms, err := scanMessages(rows)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	slices.Reverse(ms)
+	return ms, nil
+}
+
+// prefixed qualifies each column of a comma-separated list.
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i := range parts {
+		parts[i] = p + parts[i]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// pruneChunk bounds the rows one PruneBefore transaction deletes, so the
+// Append writer never waits long behind it.
+const pruneChunk = 2000
+
+// PruneBefore deletes room messages (and appended private messages) with
+// Time before t, a chunk per transaction, and returns how many. LastSeqs is
+// not affected. Offline messages are kept until taken.
+func (s *Store) PruneBefore(ctx context.Context, t time.Time) (int64, error) {
+	n, err := s.prune(ctx, "history", t)
+	if err != nil {
+		return n, err
+	}
+	m, err := s.prune(ctx, "private", t)
+	return n + m, err
+}
+
+// prune deletes the rows of table (history or private) older than t.
+func (s *Store) prune(ctx context.Context, table string, t time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := s.exec(ctx, "prune "+table, `DELETE FROM `+table+` WHERE id IN
+			(SELECT id FROM `+table+` WHERE time < ? LIMIT ?)`, t.UnixMicro(), pruneChunk)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("prune %s: %w", table, err)
+		}
+		total += n
+		if n < pruneChunk {
+			return total, nil
+		}
+	}
+}
+
+// SaveOffline stores a private message for m.ToKey; it is durable on return.
+func (s *Store) SaveOffline(ctx context.Context, m store.Message) error {
+	if m.ToKey == "" {
+		return errors.New("save offline message: no recipient key")
+	}
+	if m.Time.IsZero() {
+		return errors.New("save offline message: message has no time")
+	}
+	_, err := s.exec(ctx, "save offline message", `INSERT INTO offline
+		(to_key, time, kind, from_nick, from_key, to_nick, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		m.ToKey, m.Time.UnixMicro(), m.Kind, m.From, m.FromKey, m.To, m.Text)
+	return err
+}
+
+// TakeOffline returns and deletes, in one transaction, the private messages
+// kept for toKey, oldest first.
+func (s *Store) TakeOffline(ctx context.Context, toKey string) ([]store.Message, error) {
+	var ms []store.Message
+	err := s.writeTx(ctx, "take offline messages", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT '', 0, time, kind, from_nick, from_key, to_nick, to_key, text
+			FROM offline WHERE to_key = ? ORDER BY id`, toKey)
+		if err != nil {
+			return err
+		}
+		if ms, err = scanMessages(rows); err != nil {
+			return err
+		}
+		if len(ms) == 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM offline WHERE to_key = ?`, toKey)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ms, nil
+}
