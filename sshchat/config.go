@@ -60,6 +60,9 @@ type Config struct {
 	Version string
 	// Logger receives structured logs (default slog.Default()).
 	Logger *slog.Logger
+	// Now is the chat's clock (default time.Now): ban and mute expiry,
+	// timestamps. Tests inject their own.
+	Now func() time.Time
 }
 
 // Defaults a small community server would use.

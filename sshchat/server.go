@@ -75,6 +75,7 @@ func New(cfg Config) (*Server, error) {
 		MaxLine:     cfg.MaxLine,
 		MOTD:        cfg.MOTD,
 		Logger:      cfg.Logger,
+		Now:         cfg.Now,
 		Pacing:      chat.Pacing{Rate: cfg.Rate, Burst: cfg.Burst},
 	})
 	if err != nil {

@@ -129,7 +129,7 @@ type sink interface {
 
 // maxKeptBuffer is the largest write buffer a writer keeps between writes;
 // a burst may need more, but an idle session should not hold it.
-const maxKeptBuffer = 16 << 10
+const maxKeptBuffer = 4 << 10
 
 // writeLoop is the member's writer: it waits for queued events, renders
 // them once per style (shared with every other recipient) and writes them
