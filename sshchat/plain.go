@@ -7,7 +7,6 @@ import (
 
 	"github.com/charmbracelet/ssh"
 
-	"github.com/sshchat/sshchat/sshchat/chat"
 	"github.com/sshchat/sshchat/sshchat/termio"
 )
 
@@ -25,7 +24,7 @@ func (plainSink) finish()                    {}
 
 func (se *session) runPlain() {
 	go se.readPlain()
-	se.writeLoop(plainSink{se.ssh}, chat.StylePlain)
+	se.writeLoop(plainSink{se.ssh}, false)
 }
 
 // readPlain reads lines ended by LF or CR until the client closes its input

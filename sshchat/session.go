@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -64,10 +65,21 @@ func (s *Server) handleSession(sess ssh.Session) {
 	s.mu.Unlock()
 	defer s.sessionsWG.Done()
 
+	st, isPty := ctx.Value(ptyKey{sess}).(*ptyState)
+	env := environ(sess.Environ())
+	term := env["TERM"]
+	if isPty {
+		term = st.term
+	}
+	bot := term == "bot" || env["SSHCHAT_BOT"] == "1"
 	id := chat.Identity{
 		User:          sess.User(),
 		Addr:          conn.RemoteAddr().String(),
 		ClientVersion: ctx.ClientVersion(),
+		Terminal:      isPty && !bot,
+		NoColor:       env["NO_COLOR"] != "" || term == "dumb",
+		TZ:            env["TZ"],
+		Bot:           bot,
 	}
 	// Identity comes from the key the client proved it holds, never from
 	// values stored during authentication callbacks.
@@ -92,13 +104,20 @@ func (s *Server) handleSession(sess ssh.Session) {
 	defer s.track(se, false)
 	defer s.hub.Leave(m, "session ended")
 
-	st, isPty := ctx.Value(ptyKey{sess}).(*ptyState)
 	started := time.Now()
 	s.log.Info("session start", "nick", m.Nick(), "fingerprint", guestOr(id.Fingerprint),
-		"addr", id.Addr, "pty", isPty, "client", id.ClientVersion)
-	if isPty {
+		"addr", id.Addr, "pty", isPty, "bot", bot, "client", id.ClientVersion)
+	if id.Terminal {
 		se.runTerminal(st)
 	} else {
+		if isPty {
+			// A bot with a pty still drains its window changes.
+			go func() {
+				defer s.recoverPanic("bot window drain")
+				for range st.takeWindows() {
+				}
+			}()
+		}
 		se.runPlain()
 	}
 	s.log.Info("session end", "nick", m.Nick(), "addr", id.Addr,
@@ -135,7 +154,7 @@ const maxKeptBuffer = 4 << 10
 // them once per style (shared with every other recipient) and writes them
 // in one go. It returns when the member has left and the outbox is flushed,
 // or when a write fails.
-func (se *session) writeLoop(out sink, style chat.Style) {
+func (se *session) writeLoop(out sink, terminal bool) {
 	m := se.member
 	box := m.Outbox()
 	var events []*chat.Event
@@ -161,7 +180,7 @@ func (se *session) writeLoop(out sink, style chat.Style) {
 		events = box.Drain(events[:0])
 		buf = buf[:0]
 		for _, ev := range events {
-			buf = append(buf, ev.Bytes(style)...)
+			buf = m.Render(buf, ev, terminal)
 		}
 		clear(events)
 		if len(buf) > 0 {
@@ -210,6 +229,17 @@ func (se *session) timed(write func() error) error {
 	se.writingSince.Store(time.Now().UnixNano())
 	defer se.writingSince.Store(0)
 	return write()
+}
+
+// environ turns "KEY=value" pairs into a map; later pairs win.
+func environ(pairs []string) map[string]string {
+	env := make(map[string]string, len(pairs))
+	for _, kv := range pairs {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 func guestOr(fingerprint string) string {

@@ -100,7 +100,7 @@ func (se *session) runTerminal(st *ptyState) {
 	sc.width = w
 
 	go se.readTerminal(sc)
-	se.writeLoop(sc, chat.StyleANSI)
+	se.writeLoop(sc, true)
 }
 
 func (sc *screen) write(p []byte) error {

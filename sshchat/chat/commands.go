@@ -18,7 +18,8 @@ type command struct {
 // commandOrder is the order in which /help lists the commands.
 var commandOrder = []string{
 	"help", "nick", "me", "msg", "reply", "who", "whois", "whoami",
-	"join", "part", "rooms", "topic", "history", "search", "quit",
+	"join", "part", "rooms", "topic", "history", "search",
+	"away", "back", "ignore", "unignore", "theme", "timestamp", "tz", "bell", "quit",
 }
 
 var commands map[string]*command
@@ -41,6 +42,15 @@ func init() {
 		"history": {usage: "/history [N]", help: "show the room's last N lines", run: (*Hub).cmdHistory},
 		"search":  {usage: "/search TEXT", help: "find lines in this room", run: (*Hub).cmdSearch},
 		"quit":    {usage: "/quit", help: "leave the chat (also /exit, Ctrl-D)", run: (*Hub).cmdQuit},
+
+		"away":      {usage: "/away [REASON]", help: "say you are away", run: (*Hub).cmdAway},
+		"back":      {usage: "/back", help: "say you are back", run: (*Hub).cmdBack},
+		"ignore":    {usage: "/ignore [NICK]", help: "hide someone's lines from you (or list whom)", run: (*Hub).cmdIgnore},
+		"unignore":  {usage: "/unignore NICK", help: "see their lines again", run: (*Hub).cmdUnignore},
+		"theme":     {usage: "/theme [NAME]", help: "list or switch colour themes", run: (*Hub).cmdTheme},
+		"timestamp": {usage: "/timestamp on|off", help: "show the time of each line", run: (*Hub).cmdTimestamp},
+		"tz":        {usage: "/tz [ZONE]", help: "your time zone, e.g. Europe/Warsaw", run: (*Hub).cmdTZ},
+		"bell":      {usage: "/bell on|off|mentions", help: "when your terminal bell rings", run: (*Hub).cmdBell},
 	}
 	addModerationCommands()
 }
@@ -163,8 +173,12 @@ func (h *Hub) cmdWho(m *Member, _ string) {
 	}
 	var here []string
 	for _, other := range h.Members() {
-		if other.Room() == room {
-			here = append(here, other.Nick())
+		if other.Room() == room && !other.hidden {
+			name := other.Nick()
+			if away := other.awayText(); away != "" {
+				name += " (away: " + away + ")"
+			}
+			here = append(here, name)
 		}
 	}
 	h.notice(m, fmt.Sprintf("%d in %s: %s", len(here), room.Name(), strings.Join(here, ", ")))

@@ -52,6 +52,9 @@ func (h *Hub) private(m *Member, to, text string) {
 		target.replyTo.Store(&fromNick)
 		if target != m {
 			h.deliver(m, &Event{Kind: KindPrivateEcho, Time: ev.Time, From: from, To: ev.To, Text: text})
+			if away := target.awayText(); away != "" {
+				h.notice(m, fmt.Sprintf("%s is away: %s", target.Nick(), away))
+			}
 		}
 	})
 }

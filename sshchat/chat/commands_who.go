@@ -54,6 +54,9 @@ func (h *Hub) describe(m, other *Member) {
 	h.notice(m, fmt.Sprintf("%s: key %s, in %s, connected since %s (%s), idle %s",
 		other.Nick(), key, room, other.joined.UTC().Format("2006-01-02 15:04 MST"),
 		now.Sub(other.joined).Round(time.Second), idle))
+	if away := other.awayText(); away != "" {
+		h.notice(m, other.Nick()+" is away: "+away)
+	}
 	if h.isOperator(other) {
 		h.notice(m, other.Nick()+" is an operator.")
 	}

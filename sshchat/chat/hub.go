@@ -216,6 +216,8 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 		pacer:    newPacer(h.cfg.Pacing),
 	}
 	m.lastActive.Store(now.UnixNano())
+	m.colour = id.Terminal && !id.NoColor
+	m.prefs.Store(h.loadPrefs(id))
 
 	wanted := sanitize.Nick(id.User)
 	candidates, why := h.nickCandidates(wanted, m.key())
@@ -246,7 +248,7 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 
 	h.log.Info("join", "nick", nick, "fingerprint", guestOr(id.Fingerprint), "addr", id.Addr)
 	h.welcome(m, wanted, nick, why, online)
-	room.join(m, true)
+	room.join(m, !id.Bot)
 	h.deliverOffline(m)
 	room.announcer.joined(nick)
 	return m, nil

@@ -25,6 +25,14 @@ type Identity struct {
 	Addr string
 	// ClientVersion is the client's software version string, sanitized.
 	ClientVersion string
+
+	// What the client says about its screen.
+	Terminal bool   // a pty: the session shows a line editor
+	NoColor  bool   // NO_COLOR was sent, or TERM is dumb
+	TZ       string // the client's TZ, if it sent one
+	// Bot asks for the plain protocol without history replay, so that
+	// bridges do not re-post history.
+	Bot bool
 }
 
 // Member is one person connected to the hub through one session.
@@ -47,6 +55,12 @@ type Member struct {
 	// delivered, so that leaving can wait for them: someone who says a
 	// line and leaves sees their own line go out.
 	inflight sync.WaitGroup
+
+	colour  bool // the screen may show colour
+	hidden  bool // a one-shot listener (tail): not listed, not announced
+	prefs   atomic.Pointer[Prefs]
+	ignored atomic.Pointer[map[string]bool] // copy on write; see ignoreKey
+	away    atomic.Pointer[string]
 
 	pacer *pacer // used only by the member's reader
 

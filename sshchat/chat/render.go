@@ -62,7 +62,7 @@ func (e *Event) render(s Style) []byte {
 	}
 	switch e.Kind {
 	case KindMessage:
-		b = appendNick(b, e.From, colour)
+		b = appendNick(b, e.From, e.FromKey, colour)
 		b = append(b, ": "...)
 		b = append(b, e.Text...)
 	case KindEmote:
@@ -119,12 +119,18 @@ func (e *Event) render(s Style) []byte {
 // backgrounds (mid-saturation, mid-brightness).
 var nickColours = [...]int{31, 32, 33, 35, 36, 37, 38, 62, 63, 64, 67, 68, 69, 71, 72, 73, 97, 98, 99, 104, 106, 107, 130, 131, 132, 133, 134, 136, 137, 139, 166, 167, 168, 169, 170, 172, 173, 174, 175}
 
-func appendNick(b []byte, nick string, colour bool) []byte {
+// appendNick writes nick in its colour, which comes from the person's key
+// (so it stays theirs when they change nick) or, for guests, the nick.
+func appendNick(b []byte, nick, key string, colour bool) []byte {
 	if !colour {
 		return append(b, nick...)
 	}
 	h := fnv.New32a()
-	h.Write([]byte(nick))
+	if key != "" {
+		h.Write([]byte(key))
+	} else {
+		h.Write([]byte(nick))
+	}
 	b = append(b, "\x1b[1;38;5;"...)
 	b = strconv.AppendInt(b, int64(nickColours[h.Sum32()%uint32(len(nickColours))]), 10)
 	b = append(b, 'm')
