@@ -462,3 +462,27 @@ func TestHalfOpenConnectionsLeaveNoTrace(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestWideCharactersEraseByDisplayWidth(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true, Width: 40, Height: 10})
+	a.WaitFor("Welcome")
+	b := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
+	b.WaitFor("Welcome")
+	// "[alice #lobby] " is 15 cells; 15 CJK characters are 30 cells: 45
+	// cells wrap to 2 rows at width 40, though they are only 30 runes.
+	wide := strings.Repeat("語", 15)
+	a.Send(wide)
+	b.WaitFor("alice: " + wide + "\n") // the bytes arrive intact
+	a.WaitFor("alice: " + wide)
+	raw := a.Raw()
+	echo := strings.Index(raw, wide)
+	if erase := strings.Index(raw[echo:], "\x1b[2A\r\x1b[J"); erase < 0 {
+		t.Fatalf("a 2-row echo of wide characters was not erased as 2 rows: %q", raw[echo:])
+	}
+	// Emoji with a variation selector and a ZWJ sequence are one cell pair
+	// each on screen and pass through untouched.
+	emoji := "👍🏽 👩‍💻 ❤️"
+	a.Send(emoji)
+	b.WaitFor("alice: " + emoji + "\n")
+}

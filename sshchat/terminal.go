@@ -6,9 +6,9 @@ import (
 	"io"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/ssh"
+	"github.com/rivo/uniseg"
 	"golang.org/x/term"
 
 	"github.com/sshchat/sshchat/sshchat/chat"
@@ -170,12 +170,13 @@ func (se *session) readTerminal(sc *screen) {
 	}
 }
 
-// eraseEcho removes the line x/term echoed while it was typed, using
-// x/term's own layout model: the prompt and line wrapped at the width, then
-// "\r\n". Called with sc.mu held, right after ReadLine returned, when the
-// cursor is at column 0 below the echo.
+// eraseEcho removes the line x/term echoed while it was typed: the prompt
+// and the line, wrapped at the width, then "\r\n". Called with sc.mu held,
+// right after ReadLine returned, when the cursor is at column 0 below the
+// echo. Rows are counted in display cells, not runes (x/term counts runes,
+// so a line of CJK or emoji takes more rows than it thinks).
 func (sc *screen) eraseEcho(prompt, line string) {
-	cols := utf8.RuneCountInString(prompt) + utf8.RuneCountInString(line)
+	cols := uniseg.StringWidth(prompt) + uniseg.StringWidth(line)
 	rows := cols/sc.width + 1
 	_, _ = sc.conn.Write(fmt.Appendf(nil, "\x1b[%dA\r\x1b[J", rows))
 }
