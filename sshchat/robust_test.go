@@ -486,3 +486,28 @@ func TestWideCharactersEraseByDisplayWidth(t *testing.T) {
 	a.Send(emoji)
 	b.WaitFor("alice: " + emoji + "\n")
 }
+
+func TestTabCompletesNicksCommandsAndRooms(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
+	a.WaitFor("Welcome")
+	for _, n := range []string{"bobby", "bella"} {
+		c := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: n})
+		c.WaitFor("Welcome")
+	}
+	a.WaitFor("bella joined")
+	b := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
+	b.WaitFor("Welcome")
+	// "b" + Tab + Tab cycles bella -> bobby; at the start of a line a nick
+	// gets ": ".
+	a.Write("b\t\thi\r")
+	b.WaitFor("alice: bobby: hi\n")
+	a.Write("/wh\t\r") // the first match in order: /who
+	a.WaitFor("in #lobby:")
+	a.Write("/join #dev\r")
+	a.WaitFor("You are now in #dev")
+	a.Write("/part\r")
+	a.WaitFor("You are now in #lobby")
+	a.Write("see #d\t\r")
+	b.WaitFor("alice: see #dev \n")
+}

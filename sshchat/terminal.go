@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sshchat/sshchat/sshchat/chat"
+	"github.com/sshchat/sshchat/sshchat/complete"
 	"github.com/sshchat/sshchat/sshchat/termio"
 )
 
@@ -95,6 +96,10 @@ func (se *session) runTerminal(st *ptyState) {
 	keys := termio.NewKeyReader(se.ssh, 4*se.srv.hub.MaxLine()+1024)
 	sc.conn = &termConn{keys: keys, out: se.ssh, mu: &sc.mu}
 	sc.t = term.NewTerminal(sc.conn, prompt(se.member))
+	hub, m := se.srv.hub, se.member
+	sc.t.AutoCompleteCallback = complete.New(func() complete.Candidates {
+		return complete.Candidates{Commands: hub.CommandNames(m), Nicks: hub.Nicks(), Rooms: hub.RoomNames()}
+	}).Key
 	w, h := st.dims()
 	_ = sc.t.SetSize(w, h) // nothing is on screen yet, so this writes nothing
 	sc.width = w

@@ -188,3 +188,42 @@ func (h *Hub) cmdQuit(m *Member, _ string) {
 	h.notice(m, "Goodbye!")
 	h.LeaveAfterDelivery(m, "quit")
 }
+
+// CommandNames lists the commands m may type, without "/", for completion.
+func (h *Hub) CommandNames(m *Member) []string {
+	op := h.isOperator(m)
+	names := make([]string, 0, len(commands)+len(aliases))
+	for name, c := range commands {
+		if !c.op || op {
+			names = append(names, name)
+		}
+	}
+	for alias, name := range aliases {
+		if c := commands[name]; c != nil && (!c.op || op) {
+			names = append(names, alias)
+		}
+	}
+	return names
+}
+
+// RoomNames lists the rooms, for completion.
+func (h *Hub) RoomNames() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	names := make([]string, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		names = append(names, r.Name())
+	}
+	return names
+}
+
+// Nicks lists the people online, for completion.
+func (h *Hub) Nicks() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	nicks := make([]string, 0, len(h.nicks))
+	for _, m := range h.nicks {
+		nicks = append(nicks, m.Nick())
+	}
+	return nicks
+}
