@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/ssh"
 
+	"github.com/sshchat/sshchat/sshchat/chat"
 	"github.com/sshchat/sshchat/sshchat/termio"
 )
 
@@ -24,7 +25,9 @@ func (plainSink) finish()                    {}
 
 func (se *session) runPlain() {
 	go se.readPlain()
-	se.writeLoop(plainSink{se.ssh}, false)
+	se.writeLoop(plainSink{se.ssh}, func(dst []byte, ev *chat.Event) []byte {
+		return se.member.Render(dst, ev, false)
+	})
 }
 
 // readPlain reads lines ended by LF or CR until the client closes its input

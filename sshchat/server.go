@@ -245,22 +245,16 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 		}
 	}()
 	ip := remoteIP(conn.RemoteAddr())
-	// An address ban refuses before any SSH work; key bans wait for the
-	// key, in authentication.
-	why, banned := s.hub.BannedAddress(ip)
-	ok := !banned
-	if ok {
-		ok, why = s.limiter.acquire(ip, time.Now())
-	}
+	// Address bans are refused in authentication, not here: OpenSSH shows
+	// nothing of what a server writes before its version line, and there
+	// the refusal can say why.
+	ok, why := s.limiter.acquire(ip, time.Now())
 	if !ok {
 		s.log.Warn("connection refused", "addr", conn.RemoteAddr().String(), "reason", why)
 		// Lines before the SSH version string are shown by OpenSSH; a
 		// short write to a fresh socket does not block.
 		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		if !banned {
-			why += ", try again later"
-		}
-		fmt.Fprintf(conn, "sshchat: %s\r\n", why)
+		fmt.Fprintf(conn, "sshchat: %s, try again later\r\n", why)
 		return nil
 	}
 	g := &guardedConn{Conn: conn, ip: ip, onClose: func() { s.limiter.release(ip) }}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/ssh"
-	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshchat/sshchat/sshchat/chat"
 )
@@ -49,9 +48,9 @@ func (s *Server) handleSession(sess ssh.Session) {
 	if !ok {
 		return
 	}
-	if sess.RawCommand() != "" || sess.Subsystem() != "" {
-		fmt.Fprintf(sess.Stderr(), "sshchat: commands are not supported; run ssh without a command to chat\n")
-		_ = sess.Exit(2)
+	if sess.Subsystem() != "" {
+		fmt.Fprintf(sess.Stderr(), "sshchat: subsystems are not supported\n")
+		_ = sess.Exit(exitUsage)
 		return
 	}
 
@@ -64,6 +63,16 @@ func (s *Server) handleSession(sess ssh.Session) {
 	s.sessionsWG.Add(1)
 	s.mu.Unlock()
 	defer s.sessionsWG.Done()
+
+	if admitted, reason := s.hub.Admission(identityOf(sess, conn).Fingerprint, remoteIP(conn.RemoteAddr())); !admitted {
+		fmt.Fprintf(sess.Stderr(), "%s\r\n", reason)
+		_ = sess.Exit(exitFailed)
+		return
+	}
+	if sess.RawCommand() != "" {
+		s.runOneShot(sess, conn, identityOf(sess, conn))
+		return
+	}
 
 	st, isPty := ctx.Value(ptyKey{sess}).(*ptyState)
 	env := environ(sess.Environ())
@@ -83,16 +92,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 	}
 	// Identity comes from the key the client proved it holds, never from
 	// values stored during authentication callbacks.
-	if key := sess.PublicKey(); key != nil {
-		id.Fingerprint = gossh.FingerprintSHA256(key)
-	}
-	// Checked again here: a ban can land between authentication and the
-	// session.
-	if admitted, reason := s.hub.Admission(id.Fingerprint, remoteIP(conn.RemoteAddr())); !admitted {
-		fmt.Fprintf(sess.Stderr(), "%s\r\n", reason)
-		_ = sess.Exit(1)
-		return
-	}
+	id.Fingerprint = identityOf(sess, conn).Fingerprint
 	se := &session{srv: s, ssh: sess, conn: conn}
 	m, err := s.hub.Join(id, se)
 	if err != nil {
@@ -154,7 +154,7 @@ const maxKeptBuffer = 4 << 10
 // them once per style (shared with every other recipient) and writes them
 // in one go. It returns when the member has left and the outbox is flushed,
 // or when a write fails.
-func (se *session) writeLoop(out sink, terminal bool) {
+func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) []byte) {
 	m := se.member
 	box := m.Outbox()
 	var events []*chat.Event
@@ -180,7 +180,7 @@ func (se *session) writeLoop(out sink, terminal bool) {
 		events = box.Drain(events[:0])
 		buf = buf[:0]
 		for _, ev := range events {
-			buf = m.Render(buf, ev, terminal)
+			buf = render(buf, ev)
 		}
 		clear(events)
 		if len(buf) > 0 {

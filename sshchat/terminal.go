@@ -105,7 +105,9 @@ func (se *session) runTerminal(st *ptyState) {
 	sc.width = w
 
 	go se.readTerminal(sc)
-	se.writeLoop(sc, true)
+	se.writeLoop(sc, func(dst []byte, ev *chat.Event) []byte {
+		return se.member.Render(dst, ev, true)
+	})
 }
 
 func (sc *screen) write(p []byte) error {

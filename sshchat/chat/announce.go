@@ -30,20 +30,27 @@ type announcer struct {
 	mu          sync.Mutex
 	windowStart time.Time
 	sent        int
-	joins       []string
-	leaves      []string
+	pending     []run // in the order things happened
 	timer       *time.Timer
 	stopped     bool
+}
+
+// run is a stretch of consecutive joins, or of consecutive leaves. Keeping
+// runs, not one list of each, keeps the order: "carol left" then "carol
+// joined" is not shown the other way round.
+type run struct {
+	joined bool
+	nicks  []string
 }
 
 func newAnnouncer(r *Room, cfg announceConfig) *announcer {
 	return &announcer{room: r, cfg: cfg}
 }
 
-func (a *announcer) joined(nick string) { a.add(&a.joins, nick) }
-func (a *announcer) left(nick string)   { a.add(&a.leaves, nick) }
+func (a *announcer) joined(nick string) { a.add(true, nick) }
+func (a *announcer) left(nick string)   { a.add(false, nick) }
 
-func (a *announcer) add(list *[]string, nick string) {
+func (a *announcer) add(joined bool, nick string) {
 	a.mu.Lock()
 	if a.stopped {
 		a.mu.Unlock()
@@ -53,7 +60,11 @@ func (a *announcer) add(list *[]string, nick string) {
 	if now.Sub(a.windowStart) >= a.cfg.Window {
 		a.windowStart, a.sent = now, 0
 	}
-	*list = append(*list, nick)
+	if n := len(a.pending); n > 0 && a.pending[n-1].joined == joined {
+		a.pending[n-1].nicks = append(a.pending[n-1].nicks, nick)
+	} else {
+		a.pending = append(a.pending, run{joined: joined, nicks: []string{nick}})
+	}
 	switch {
 	case a.sent < a.cfg.Burst && a.timer == nil:
 		a.sent++
@@ -83,16 +94,15 @@ func (a *announcer) flush() {
 // in which they were made; lock order is announcer, then room.
 func (a *announcer) publishPendingLocked() {
 	online := a.room.Len()
-	if len(a.joins) > 0 {
-		text := fmt.Sprintf("%s joined %s. (%d online)", a.names(a.joins), a.room.name, online)
+	for _, r := range a.pending {
+		verb := "left"
+		if r.joined {
+			verb = "joined"
+		}
+		text := fmt.Sprintf("%s %s %s. (%d online)", a.names(r.nicks), verb, a.room.name, online)
 		a.room.publish(&Event{Kind: KindAnnounce, Text: text}, nil)
-		a.joins = a.joins[:0]
 	}
-	if len(a.leaves) > 0 {
-		text := fmt.Sprintf("%s left %s. (%d online)", a.names(a.leaves), a.room.name, online)
-		a.room.publish(&Event{Kind: KindAnnounce, Text: text}, nil)
-		a.leaves = a.leaves[:0]
-	}
+	a.pending = a.pending[:0]
 }
 
 func (a *announcer) names(nicks []string) string {

@@ -112,6 +112,10 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, "You are already "+old+".")
 		return
 	}
+	if guestShaped(wanted) {
+		h.notice(m, "Not changed: names starting with Guest- are given to guests without a key.")
+		return
+	}
 	if other := h.lookup(wanted); other != nil && other != m {
 		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", other.Nick()))
 		return

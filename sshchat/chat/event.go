@@ -90,6 +90,10 @@ func (e *Event) asReplay() *Event {
 // keep one order, but are not replayed.
 func (e *Event) said() bool { return e.Kind == KindMessage || e.Kind == KindEmote }
 
+// Said reports whether the event is a message or an emote: something a
+// person said in a room.
+func (e *Event) Said() bool { return e.said() }
+
 // saidOnly keeps the messages that history shows.
 func saidOnly(msgs []store.Message) []store.Message {
 	out := msgs[:0]

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -60,25 +61,11 @@ func (h *Hub) cmdHistory(m *Member, args string) {
 	}
 	ctx, cancel := h.ctx()
 	defer cancel()
-	// Announcements share the room's order in the store; skip them, but
-	// still show n lines when there are that many.
-	var msgs []store.Message
-	before := uint64(0)
-	for len(msgs) < n {
-		batch, err := h.store.Recent(ctx, room.Name(), before, 2*n)
-		if err != nil {
-			h.log.Error("read history", "room", room.Name(), "err", err)
-			h.notice(m, "History is not available right now.")
-			return
-		}
-		if len(batch) == 0 {
-			break
-		}
-		before = batch[0].Seq
-		msgs = append(saidOnly(batch), msgs...)
-	}
-	if len(msgs) > n {
-		msgs = msgs[len(msgs)-n:]
+	msgs, err := h.recentSaid(ctx, room.Name(), n)
+	if err != nil {
+		h.log.Error("read history", "room", room.Name(), "err", err)
+		h.notice(m, "History is not available right now.")
+		return
 	}
 	if len(msgs) == 0 {
 		h.notice(m, "No history in "+room.Name()+" yet.")
@@ -127,19 +114,23 @@ func (h *Hub) pruneHistory() {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		ctx, cancel := h.ctx()
-		n, err := h.store.PruneBefore(ctx, h.cfg.Now().Add(-h.cfg.Retention))
-		cancel()
-		if err != nil {
-			h.log.Error("prune history", "err", err)
-		} else if n > 0 {
-			h.log.Info("pruned history", "lines", n, "retention", h.cfg.Retention.String())
-		}
 		select {
 		case <-h.stop:
 			return
 		case <-tick.C:
 		}
+		h.pruneOnce()
+	}
+}
+
+func (h *Hub) pruneOnce() {
+	ctx, cancel := h.ctx()
+	defer cancel()
+	n, err := h.store.PruneBefore(ctx, h.cfg.Now().Add(-h.cfg.Retention))
+	if err != nil {
+		h.log.Error("prune history", "err", err)
+	} else if n > 0 {
+		h.log.Info("pruned history", "lines", n, "retention", h.cfg.Retention.String())
 	}
 }
 
@@ -148,4 +139,30 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// recentSaid returns up to n lines people said in room, oldest first.
+// Announcements share the room's order in the store; they are skipped, and
+// older lines are read until n said lines are found or history ends.
+func (h *Hub) recentSaid(ctx context.Context, room string, n int) ([]store.Message, error) {
+	var msgs []store.Message
+	before := uint64(0)
+	for len(msgs) < n {
+		batch, err := h.store.Recent(ctx, room, before, 2*n)
+		if err != nil {
+			return nil, fmt.Errorf("read history of %s: %w", room, err)
+		}
+		if len(batch) == 0 {
+			break
+		}
+		before = batch[0].Seq
+		msgs = append(saidOnly(batch), msgs...)
+		if before <= 1 {
+			break
+		}
+	}
+	if len(msgs) > n {
+		msgs = msgs[len(msgs)-n:]
+	}
+	return msgs, nil
 }

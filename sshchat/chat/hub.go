@@ -70,7 +70,8 @@ type Hub struct {
 
 	mu       sync.Mutex
 	nicks    map[string]*Member // by sanitize.FoldNick
-	rooms    map[string]*Room   // by FoldRoom
+	watchers map[*Member]struct{}
+	rooms    map[string]*Room // by FoldRoom
 	nextID   uint64
 	closing  bool
 	guestSeq int
@@ -121,8 +122,13 @@ func NewHub(cfg Config) (*Hub, error) {
 	}
 	h := &Hub{
 		cfg: cfg, log: cfg.Logger, store: cfg.Store,
-		nicks: make(map[string]*Member), rooms: make(map[string]*Room),
+		nicks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
 		stop: make(chan struct{}),
+	}
+	if cfg.Retention > 0 {
+		// Before the rooms load their recent lines, so none past
+		// retention is replayed.
+		h.pruneOnce()
 	}
 	if err := h.loadRooms(); err != nil {
 		return nil, err
@@ -167,11 +173,10 @@ func (h *Hub) loadRooms() error {
 	for _, info := range infos {
 		r := newRoom(info, seqs[info.Name], h)
 		if h.cfg.Scrollback > 0 {
-			msgs, err := h.store.Recent(ctx, info.Name, 0, h.cfg.Scrollback*2)
+			msgs, err := h.recentSaid(ctx, info.Name, h.cfg.Scrollback)
 			if err != nil {
-				return fmt.Errorf("load history of %s: %w", info.Name, err)
+				return fmt.Errorf("load history: %w", err)
 			}
-			msgs = saidOnly(msgs)
 			events := make([]*Event, len(msgs))
 			for i, m := range msgs {
 				events[i] = replayOf(m)
@@ -262,6 +267,9 @@ func (h *Hub) nickCandidates(wanted, key string) (candidates []string, why strin
 	}
 	ctx, cancel := h.ctx()
 	defer cancel()
+	if guestShaped(wanted) {
+		why, wanted = wanted+" is a name for guests without a key", ""
+	}
 	if wanted != "" {
 		owner, err := h.store.ClaimNick(ctx, wanted, key)
 		switch {
@@ -290,6 +298,12 @@ func (h *Hub) nickCandidates(wanted, key string) (candidates []string, why strin
 		}
 	}
 	return candidates, why
+}
+
+// guestShaped reports whether nick looks like the names guests are given
+// (Guest-N): keys cannot own those, so a guest never gets an owned name.
+func guestShaped(nick string) bool {
+	return strings.HasPrefix(sanitize.FoldNick(nick), "guest-")
 }
 
 func (h *Hub) guestNickLocked() string {
@@ -355,7 +369,7 @@ func (h *Hub) say(m *Member, ev *Event) {
 		return
 	}
 	if room := m.Room(); room != nil {
-		room.publish(ev, m)
+		room.publish(ev, &m.inflight)
 	}
 }
 
@@ -423,8 +437,9 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 		if h.nicks[sanitize.FoldNick(nick)] == m {
 			delete(h.nicks, sanitize.FoldNick(nick))
 		}
+		delete(h.watchers, m)
 		room := m.room.Swap(nil)
-		announce = announce && !h.closing
+		announce = announce && !h.closing && !m.hidden
 		h.mu.Unlock()
 
 		if room != nil {
@@ -436,7 +451,9 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 		m.out.Close()
 		m.leaveReason.Store(&reason)
 		close(m.done)
-		h.log.Info("leave", "nick", nick, "addr", m.identity.Addr, "reason", reason)
+		if !m.hidden {
+			h.log.Info("leave", "nick", nick, "addr", m.identity.Addr, "reason", reason)
+		}
 	})
 	return left
 }
@@ -446,8 +463,11 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 func (h *Hub) Shutdown(notice string) {
 	h.mu.Lock()
 	h.closing = true
-	members := make([]*Member, 0, len(h.nicks))
+	members := make([]*Member, 0, len(h.nicks)+len(h.watchers))
 	for _, m := range h.nicks {
+		members = append(members, m)
+	}
+	for m := range h.watchers {
 		members = append(members, m)
 	}
 	rooms := h.roomListLocked()

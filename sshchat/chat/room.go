@@ -31,6 +31,7 @@ type Room struct {
 	index      map[*Member]int
 	recent     []*Event // the last len(recent) delivered events, oldest first
 	keep       int      // how many events recent holds
+	retention  time.Duration
 	topic      string
 	creatorKey string
 
@@ -46,6 +47,7 @@ func newRoom(info store.RoomInfo, lastSeq uint64, h *Hub) *Room {
 		seq:        lastSeq,
 		index:      make(map[*Member]int),
 		keep:       h.cfg.Scrollback,
+		retention:  h.cfg.Retention,
 		topic:      info.Topic,
 		creatorKey: info.CreatorKey,
 	}
@@ -85,8 +87,19 @@ func (r *Room) join(m *Member, replay bool) {
 	if _, ok := r.index[m]; ok {
 		return
 	}
-	if replay && len(r.recent) > 0 {
-		pushReplay(m, fmt.Sprintf("Last %d %s of %s:", len(r.recent), plural(len(r.recent), "line", "lines"), r.name), r.recent)
+	if replay {
+		recent := r.recent
+		if r.retention > 0 {
+			// Lines past retention are not shown, even before the
+			// hourly pruning removes them from the store.
+			cutoff := r.now().Add(-r.retention)
+			for len(recent) > 0 && recent[0].Time.Before(cutoff) {
+				recent = recent[1:]
+			}
+		}
+		if len(recent) > 0 {
+			pushReplay(m, fmt.Sprintf("Last %d %s of %s:", len(recent), plural(len(recent), "line", "lines"), r.name), recent)
+		}
 	}
 	r.index[m] = len(r.members)
 	r.members = append(r.members, m)
@@ -112,11 +125,11 @@ func (r *Room) setTopic(topic string) {
 }
 
 // publish stamps ev with the room's next sequence number and time and sends
-// it to the store; members receive it once it is committed. from, if not
-// nil, is the member who said it.
-func (r *Room) publish(ev *Event, from *Member) {
-	if from != nil {
-		from.inflight.Add(1)
+// it to the store; members receive it once it is committed. inflight, if
+// not nil, counts the line until it has been delivered.
+func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
+	if inflight != nil {
+		inflight.Add(1)
 	}
 	r.seqMu.Lock()
 	defer r.seqMu.Unlock()
@@ -131,8 +144,8 @@ func (r *Room) publish(ev *Event, from *Member) {
 			r.log.Error("store line", "room", r.name, "seq", ev.Seq, "err", err)
 		}
 		r.deliver(ev)
-		if from != nil {
-			from.inflight.Done()
+		if inflight != nil {
+			inflight.Done()
 		}
 	})
 }
