@@ -511,3 +511,23 @@ func TestTabCompletesNicksCommandsAndRooms(t *testing.T) {
 	a.Write("see #d\t\r")
 	b.WaitFor("alice: see #dev \n")
 }
+
+func TestKickedAndBannedPeopleAreToldWhy(t *testing.T) {
+	dir := t.TempDir()
+	opKey := sshchattest.NewKey(t)
+	srv := sshchattest.Start(t, sshchat.Config{AdminsFile: writeKeyFile(t, dir+"/admins", opKey)})
+	op := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "op", Key: opKey})
+	op.WaitFor("Welcome")
+	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob", PTY: true})
+	bob.WaitFor("Welcome")
+	op.Send("/kick bob calm down")
+	bob.WaitFor("You were kicked by op: calm down")
+	if err := bob.WaitClosed(); err != nil {
+		t.Fatalf("the kicked session ended with %v, want status 0", err)
+	}
+	carol := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "carol"})
+	carol.WaitFor("Welcome")
+	op.Send("/ban carol 1h spam")
+	carol.WaitFor("You were banned by op for 1h: spam")
+	carol.WaitDisconnected()
+}

@@ -251,10 +251,7 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 	ok, why := s.limiter.acquire(ip, time.Now())
 	if !ok {
 		s.log.Warn("connection refused", "addr", conn.RemoteAddr().String(), "reason", why)
-		// Lines before the SSH version string are shown by OpenSSH; a
-		// short write to a fresh socket does not block.
-		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		fmt.Fprintf(conn, "sshchat: %s, try again later\r\n", why)
+		refuse(conn, why)
 		return nil
 	}
 	g := &guardedConn{Conn: conn, ip: ip, onClose: func() { s.limiter.release(ip) }}
@@ -272,6 +269,26 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 }
 
 type connKey struct{}
+
+// refuse turns a connection away before any SSH work: one line before the
+// version string (OpenSSH shows it with -v; by default it says "Connection
+// closed by remote host"), then a clean close. Reading the client's
+// version line before closing avoids a reset, which OpenSSH reports as
+// an error of its own. Bounded: at most a second.
+func refuse(conn net.Conn, why string) {
+	deadline := time.Now().Add(time.Second)
+	conn.SetDeadline(deadline)
+	fmt.Fprintf(conn, "sshchat: %s, try again later\r\n", why)
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		tcp.CloseWrite()
+	}
+	var buf [256]byte
+	for {
+		if _, err := conn.Read(buf[:]); err != nil {
+			return
+		}
+	}
+}
 
 func (s *Server) handshakeFailed(conn net.Conn, err error) {
 	s.log.Debug("handshake failed", "addr", conn.RemoteAddr().String(), "err", err)

@@ -26,6 +26,8 @@ type counters struct {
 	dups       atomic.Int64 // duplicate or unexpected message-phase deliveries
 	probes     []atomic.Int64
 	otherLines atomic.Int64
+	floodMsgs  atomic.Int64 // unique flood-line deliveries (--flooders)
+	floodDups  atomic.Int64 // duplicate or unexpected flood lines
 }
 
 // client is one SSH connection with one pty session.
@@ -34,6 +36,9 @@ type client struct {
 	user   string
 	signer gossh.Signer
 	start  time.Time // the tool's clock origin; sendNanos are relative to it
+
+	// --flooders and --flood-lines, to size the flood bookkeeping.
+	flooders, floodLines int
 
 	conn  *gossh.Client
 	sess  *gossh.Session
@@ -49,6 +54,8 @@ type client struct {
 	seen      []uint64 // bitset over sender*m+seq
 	lat       []int64  // message latencies in ns
 	probeLat  []int64  // per probe, 0 = not received
+	floodSeen []uint64 // bitset over flooder*floodLines+seq
+	floodLat  []int64  // flood-line latencies in ns
 	readErr   error
 	bytesRead int64
 }
@@ -120,6 +127,9 @@ func (c *client) dial(addr string, timeout time.Duration, stuck bool, ctr *count
 	c.seen = make([]uint64, (senders*m+63)/64)
 	c.lat = make([]int64, 0, senders*m)
 	c.probeLat = make([]int64, probes)
+	if c.flooders > 0 {
+		c.floodSeen = make([]uint64, (c.flooders*c.floodLines+63)/64)
+	}
 	go c.read(stdout, ctr, m, senders)
 	return nil
 }
@@ -168,6 +178,18 @@ func (c *client) read(r io.Reader, ctr *counters, m, senders int) {
 			c.lat = append(c.lat, now-p.sentNs)
 			c.mu.Unlock()
 			ctr.msgs.Add(1)
+		case lineFlood:
+			id := p.sender*c.floodLines + p.seq
+			c.mu.Lock()
+			if p.sender < 0 || p.sender >= c.flooders || p.seq < 0 || p.seq >= c.floodLines || c.floodSeen[id/64]&(1<<(id%64)) != 0 {
+				c.mu.Unlock()
+				ctr.floodDups.Add(1)
+				continue
+			}
+			c.floodSeen[id/64] |= 1 << (id % 64)
+			c.floodLat = append(c.floodLat, now-p.sentNs)
+			c.mu.Unlock()
+			ctr.floodMsgs.Add(1)
 		case lineProbe:
 			if p.seq < 0 || p.seq >= len(c.probeLat) {
 				continue

@@ -4,7 +4,8 @@
 // memory per session, the latency of a line sent right after a join burst,
 // and the latency, loss and server CPU cost of a message phase. Optionally
 // it adds clients that never read, to show that they are cut off and that
-// the others do not notice.
+// the others do not notice, and flooders (--flooders) that type many lines
+// at once, to show what that does to everyone else's latency.
 //
 // Every phase has a deadline and the whole run is bounded by --timeout;
 // only loopback addresses are used.
@@ -41,6 +42,8 @@ type options struct {
 	pad          int
 	probes       int
 	stuck        int
+	flooders     int
+	floodLines   int
 	timeout      time.Duration
 	dialTimeout  time.Duration
 	settle       time.Duration
@@ -88,6 +91,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.pad, "pad", 0, "extra `bytes` of padding in each message line (max line is 1000)")
 	fs.IntVar(&o.probes, "probes", 5, "probe lines sent right after the joins")
 	fs.IntVar(&o.stuck, "stuck", 0, "extra clients that request a pty and never read")
+	fs.IntVar(&o.flooders, "flooders", 0, "extra clients (pty) that each type --flood-lines lines in one write at the start of the message phase; reported apart from the senders")
+	fs.IntVar(&o.floodLines, "flood-lines", 1000, "lines each flooder writes at once (flooders x flood-lines at most 20000)")
 	fs.DurationVar(&o.timeout, "timeout", 120*time.Second, "abort the whole run after this long")
 	fs.DurationVar(&o.dialTimeout, "dial-timeout", 30*time.Second, "bound on one session's TCP dial, handshake and setup")
 	fs.DurationVar(&o.settle, "settle", 2*time.Second, "idle time after the joins before the RSS reading")
@@ -128,8 +133,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("-n must be at least 2")
 	case o.senders < 0 || o.senders > o.n:
 		return nil, fmt.Errorf("--senders must be between 0 and -n")
-	case o.m < 0, o.probes < 0, o.stuck < 0, o.pad < 0:
+	case o.m < 0, o.probes < 0, o.stuck < 0, o.pad < 0, o.flooders < 0:
 		return nil, fmt.Errorf("counts must not be negative")
+	case o.flooders > 0 && (o.floodLines < 1 || o.flooders*o.floodLines > 20000):
+		return nil, fmt.Errorf("--flood-lines must be at least 1 and --flooders x --flood-lines at most 20000")
 	case o.rate <= 0 || o.rate > 1000:
 		return nil, fmt.Errorf("--rate must be in (0, 1000]")
 	case o.pad > 900:
@@ -180,10 +187,12 @@ type runner struct {
 	aborted atomic.Bool
 	phase   atomic.Value // string
 
-	mu      sync.Mutex
-	clients []*client // healthy
-	stuck   []*client
-	ctr     counters
+	mu       sync.Mutex
+	clients  []*client // healthy
+	stuck    []*client
+	flooders []*client
+	ctr      counters // the healthy clients' readers
+	fctr     counters // the flooders' own readers (not reported)
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -202,7 +211,7 @@ func (r *runner) deadline(d time.Duration) time.Time {
 
 func (r *runner) closeAll() {
 	r.mu.Lock()
-	all := append(append([]*client(nil), r.clients...), r.stuck...)
+	all := append(append(append([]*client(nil), r.clients...), r.stuck...), r.flooders...)
 	r.mu.Unlock()
 	for _, c := range all {
 		c.close()
@@ -222,6 +231,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	r.end = r.start.Add(o.timeout)
 	r.phase.Store("setup")
 	r.ctr.probes = make([]atomic.Int64, o.probes)
+	r.fctr.probes = make([]atomic.Int64, o.probes) // flooders see them in the history
 	// The global timeout: mark the run aborted and close every connection,
 	// which unblocks every read, write and wait below.
 	abort := time.AfterFunc(o.timeout, func() {
@@ -281,7 +291,7 @@ func serverWarnings(lines []string) []string {
 
 func (r *runner) main() int {
 	o := r.o
-	r.raiseNoFile(2*(o.n+o.stuck) + 256)
+	r.raiseNoFile(2*(o.n+o.stuck+o.flooders) + 256)
 
 	// The server.
 	switch {
@@ -314,10 +324,14 @@ func (r *runner) main() int {
 		r.kv.set("pad", "%d", o.pad)
 	}
 	r.kv.set("stuck", "%d", o.stuck)
+	if o.flooders > 0 {
+		r.kv.set("flooders", "%d", o.flooders)
+		r.kv.set("flood_lines", "%d", o.floodLines)
+	}
 	r.kv.set("gomaxprocs", "%d", runtime.GOMAXPROCS(0))
 
 	// Keys first, so that key generation is not part of the join time.
-	total := o.n + o.stuck
+	total := o.n + o.stuck + o.flooders
 	all := make([]*client, total)
 	for i := range all {
 		s, err := newSigner()
@@ -325,10 +339,14 @@ func (r *runner) main() int {
 			r.logf("key: %v", err)
 			return 1
 		}
-		all[i] = &client{idx: i, user: fmt.Sprintf("load%04d", i+1), signer: s, start: r.start}
+		all[i] = &client{idx: i, user: fmt.Sprintf("load%04d", i+1), signer: s, start: r.start,
+			flooders: o.flooders, floodLines: o.floodLines}
 	}
-	for i := o.n; i < total; i++ {
+	for i := o.n; i < o.n+o.stuck; i++ {
 		all[i].user = fmt.Sprintf("stuck%03d", i-o.n+1)
+	}
+	for i := o.n + o.stuck; i < total; i++ {
+		all[i].user = fmt.Sprintf("flood%03d", i-o.n-o.stuck+1)
 	}
 
 	// Baseline with no sessions.
@@ -344,7 +362,7 @@ func (r *runner) main() int {
 	cpu0, _, _ := procCPU(r.pid)
 	healthy := all[:o.n]
 	t0 := time.Now()
-	dialTimes, errs := r.connect(healthy, false)
+	dialTimes, errs := r.connect(healthy, false, &r.ctr)
 	connectDur := time.Since(t0)
 	r.mu.Lock()
 	for _, c := range healthy {
@@ -407,8 +425,8 @@ func (r *runner) main() int {
 	// Clients that never read.
 	if o.stuck > 0 {
 		r.phase.Store("stuck connect")
-		stuck := all[o.n:]
-		_, errs := r.connect(stuck, true)
+		stuck := all[o.n : o.n+o.stuck]
+		_, errs := r.connect(stuck, true, &r.ctr)
 		r.mu.Lock()
 		for _, c := range stuck {
 			if c.conn != nil {
@@ -421,6 +439,30 @@ func (r *runner) main() int {
 			return 1
 		}
 		r.logf("%d clients that never read connected", len(stuck))
+	}
+
+	// Flooders: ordinary pty sessions that read everything, connected
+	// last so that the joins and probes above are unchanged.
+	if o.flooders > 0 {
+		r.phase.Store("flooder connect")
+		fl := all[o.n+o.stuck:]
+		_, errs := r.connect(fl, false, &r.fctr)
+		r.mu.Lock()
+		for _, c := range fl {
+			if c.conn != nil {
+				r.flooders = append(r.flooders, c)
+			}
+		}
+		r.mu.Unlock()
+		if len(errs) > 0 {
+			r.logf("%d flooders failed to connect: %v", len(errs), errs[0])
+			return 1
+		}
+		if !r.waitCount("flooders' welcome lines", &r.fctr.welcomed, int64(o.flooders), r.deadline(30*time.Second)) {
+			return 1
+		}
+		r.logf("%d flooders connected", len(fl))
+		time.Sleep(min(300*time.Millisecond, time.Until(r.end))) // let the join notices pass
 	}
 
 	r.phase.Store("messages")
@@ -438,7 +480,7 @@ func (r *runner) deadlineDur(d time.Duration) time.Duration { return time.Until(
 
 // connect sets up sessions, all at once (--connect-burst) or a bounded
 // number at a time, and returns each one's setup time.
-func (r *runner) connect(cs []*client, stuck bool) ([]time.Duration, []error) {
+func (r *runner) connect(cs []*client, stuck bool, ctr *counters) ([]time.Duration, []error) {
 	o := r.o
 	conc := o.concurrency
 	if o.burst || stuck {
@@ -464,7 +506,7 @@ func (r *runner) connect(cs []*client, stuck bool) ([]time.Duration, []error) {
 				return
 			}
 			t := time.Now()
-			err := c.dial(o.addr, min(o.dialTimeout, max(time.Until(r.end), time.Millisecond)), stuck, &r.ctr, o.m, o.senders, o.probes)
+			err := c.dial(o.addr, min(o.dialTimeout, max(time.Until(r.end), time.Millisecond)), stuck, ctr, o.m, o.senders, o.probes)
 			times[i] = time.Since(t)
 			if err != nil {
 				mu.Lock()
@@ -541,7 +583,7 @@ func (r *runner) probePhase() bool {
 func (r *runner) messagePhase() bool {
 	o := r.o
 	expected := int64(o.senders * o.m * o.n)
-	if expected == 0 {
+	if expected == 0 && len(r.flooders) == 0 {
 		return true
 	}
 	interval := time.Duration(float64(time.Second) / o.rate)
@@ -555,6 +597,7 @@ func (r *runner) messagePhase() bool {
 	t0 := time.Now()
 	var wg sync.WaitGroup
 	var sendErrs atomic.Int64
+	fl := r.startFlood()
 	for s := 0; s < o.senders; s++ {
 		c := r.clients[s]
 		offset := time.Duration(int64(interval) * int64(s) / int64(o.senders))
@@ -600,7 +643,8 @@ func (r *runner) messagePhase() bool {
 	}
 	wg.Wait()
 	sendDur := time.Since(t0)
-	done := r.waitCount("message deliveries", &r.ctr.msgs, expected, r.deadline(o.drain))
+	drainEnd := r.deadline(o.drain)
+	done := r.waitCount("message deliveries", &r.ctr.msgs, expected, drainEnd)
 	elapsed := time.Since(t0)
 	cpu1, _, _ := procCPU(r.pid)
 	ru1 := selfCPU()
@@ -627,6 +671,9 @@ func (r *runner) messagePhase() bool {
 	rate := float64(got) / elapsed.Seconds()
 	cpu := cpu1 - cpu0
 	r.logf("message phase: %d senders x %d lines at %g/s (sent in %v) to %d sessions", o.senders, o.m, o.rate, sendDur.Round(time.Millisecond), o.n)
+	if fl != nil {
+		r.logf("  (the senders' lines only, as received by the %d sessions; the %d flooders' lines are reported below)", o.n, len(r.flooders))
+	}
 	r.logf("  deliveries expected %d received %d lost %d duplicates %d (clients missing lines: %d; send errors: %d)",
 		expected, got, expected-got, r.ctr.dups.Load(), short, sendErrs.Load())
 	r.logf("  %.0f deliveries/s over %v; latency p50 %v p90 %v p99 %v p99.9 %v max %v",
@@ -663,10 +710,123 @@ func (r *runner) messagePhase() bool {
 		r.kv.set("server_cpu_us_per_delivery", "%.1f", cpu*1e6/float64(got))
 		r.kv.set("tool_cpu_us_per_delivery", "%.1f", (ru1-ru0)*1e6/float64(got))
 	}
+	if fl != nil {
+		r.reportFlood(fl, t0, drainEnd, cpu0)
+	}
 	if len(r.stuck) > 0 {
 		r.reportStuck(t0)
 	}
 	return done && sendErrs.Load() == 0
+}
+
+// flood is the flooders' side of a message phase.
+type flood struct {
+	wg      sync.WaitGroup
+	writeNs []atomic.Int64 // per flooder: how long its one write took
+	errs    atomic.Int64
+}
+
+// startFlood makes every flooder type all its --flood-lines lines in one
+// write, at once. It returns nil without flooders.
+func (r *runner) startFlood() *flood {
+	if len(r.flooders) == 0 {
+		return nil
+	}
+	f := &flood{writeNs: make([]atomic.Int64, len(r.flooders))}
+	for k, c := range r.flooders {
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			// One send time for every line: they are all typed at once.
+			stamp := int64(time.Since(r.start))
+			buf := make([]byte, 0, r.o.floodLines*48)
+			for i := 0; i < r.o.floodLines; i++ {
+				buf = fmt.Appendf(buf, "#FL %d %d %d\r", k, i, stamp)
+			}
+			t := time.Now()
+			if err := c.send(buf); err != nil && !r.aborted.Load() {
+				f.errs.Add(1)
+				r.logf("  flooder %s: write: %v", c.user, err)
+			}
+			f.writeNs[k].Store(int64(time.Since(t)))
+		}()
+	}
+	return f
+}
+
+// reportFlood waits for the flood lines until every session has them all
+// or the drain window ends, whichever is first, and reports what arrived.
+// With pacing the flood arrives at the server's rate, so most of it is
+// normally still queued in the flooder's own reader when the window ends:
+// that part is "not arrived", never "lost", and does not fail the run.
+func (r *runner) reportFlood(f *flood, t0, drainEnd time.Time, cpu0 float64) {
+	o := r.o
+	want := int64(len(r.flooders) * o.floodLines * len(r.clients))
+	for r.ctr.floodMsgs.Load() < want && time.Now().Before(drainEnd) && !r.aborted.Load() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	window := time.Since(t0)
+	got := r.ctr.floodMsgs.Load()
+	cpu1, _, _ := procCPU(r.pid)
+	writesDone := make(chan struct{})
+	go func() { f.wg.Wait(); close(writesDone) }()
+	select {
+	case <-writesDone:
+	case <-time.After(max(time.Until(r.deadline(2*time.Second)), 0)):
+		r.logf("  a flooder's write has not returned yet")
+	}
+	var writeMax time.Duration
+	for i := range f.writeNs {
+		writeMax = max(writeMax, time.Duration(f.writeNs[i].Load()))
+	}
+
+	var lats []time.Duration
+	perRecipient := make([]int, 0, len(r.clients))
+	for _, c := range r.clients {
+		c.mu.Lock()
+		for _, l := range c.floodLat {
+			lats = append(lats, time.Duration(l))
+		}
+		perRecipient = append(perRecipient, len(c.floodLat))
+		c.mu.Unlock()
+	}
+	slices.Sort(lats)
+	slices.Sort(perRecipient)
+	cut := 0
+	for _, c := range r.flooders {
+		select {
+		case <-c.connDone:
+			cut++
+		default:
+		}
+	}
+	complete := "all of it"
+	if got < want {
+		complete = "the rest was still queued (paced) in the flooders' readers: not arrived, not lost"
+	}
+	r.logf("flood: %d flooders x %d lines typed in one write each at the start of the phase (longest write %v)",
+		len(r.flooders), o.floodLines, writeMax.Round(10*time.Microsecond))
+	r.logf("  flood deliveries within the drain window (%.1fs after the phase began): %d of %d arrived; %s",
+		window.Seconds(), got, want, complete)
+	r.logf("  flood lines per session: min %d median %d max %d of %d; duplicates %d; flooders cut off by the server: %d; write errors %d",
+		perRecipient[0], perRecipient[len(perRecipient)/2], perRecipient[len(perRecipient)-1],
+		len(r.flooders)*o.floodLines, r.ctr.floodDups.Load(), cut, f.errs.Load())
+	r.logf("  flood-line latency (arrived lines only, from the write): p50 %v p99 %v max %v",
+		pct(lats, 50), pct(lats, 99), pct(lats, 100))
+	if r.pid > 0 {
+		r.logf("  server CPU over the whole phase including the flood window: %.2fs", cpu1-cpu0)
+		r.kv.set("flood_phase_server_cpu_s", "%.2f", cpu1-cpu0)
+	}
+	r.kv.set("flood_window_s", "%.1f", window.Seconds())
+	r.kv.set("flood_expected", "%d", want)
+	r.kv.set("flood_arrived", "%d", got)
+	r.kv.set("flood_not_arrived", "%d", want-got)
+	r.kv.set("flood_per_session_median", "%d", perRecipient[len(perRecipient)/2])
+	r.kv.set("flood_dups", "%d", r.ctr.floodDups.Load())
+	r.kv.set("flood_lat_p50_ms", "%s", ms(pct(lats, 50)))
+	r.kv.set("flood_lat_p99_ms", "%s", ms(pct(lats, 99)))
+	r.kv.set("flood_lat_max_ms", "%s", ms(pct(lats, 100)))
+	r.kv.set("flood_cut", "%d", cut)
 }
 
 // reportStuck says whether each never-reading client was cut off, and when

@@ -6,6 +6,7 @@ import "bytes"
 //
 //	#LD <sender> <seq> <sendNanos> [padding]   message-phase line
 //	#PB <probe> <sendNanos>                    join-burst probe line
+//	#FL <flooder> <seq> <sendNanos>            a flooder's line (--flooders)
 //
 // A recipient sees them rendered as "loadNNNN: #LD ..." (with colour codes
 // around the nick on a pty). The marker is searched for after ": " so the
@@ -13,6 +14,7 @@ import "bytes"
 var (
 	markMsg     = []byte(": #LD ")
 	markProbe   = []byte(": #PB ")
+	markFlood   = []byte(": #FL ")
 	markWelcome = []byte("Welcome to ")
 )
 
@@ -24,15 +26,16 @@ const (
 	lineMsg
 	lineProbe
 	lineWelcome
+	lineFlood
 )
 
 // parsed is what the parser found in one line. It holds no references to
 // the line, so the reader's buffer can be reused at once.
 type parsed struct {
 	kind   lineKind
-	sender int   // lineMsg
-	seq    int   // lineMsg; probe number for lineProbe
-	sentNs int64 // lineMsg, lineProbe
+	sender int   // lineMsg; flooder number for lineFlood
+	seq    int   // lineMsg, lineFlood; probe number for lineProbe
+	sentNs int64 // lineMsg, lineFlood, lineProbe
 }
 
 // stripANSI appends line to dst without CSI/OSC escape sequences, other
@@ -69,23 +72,10 @@ func stripANSI(dst, line []byte) []byte {
 // sequences.
 func parseLine(text []byte) parsed {
 	if i := bytes.LastIndex(text, markMsg); i >= 0 {
-		rest := text[i+len(markMsg):]
-		var p parsed
-		var ok bool
-		var v int64
-		if v, rest, ok = parseUint(rest); !ok {
-			return parsed{}
-		}
-		p.sender = int(v)
-		if v, rest, ok = parseUint(rest); !ok {
-			return parsed{}
-		}
-		p.seq = int(v)
-		if p.sentNs, _, ok = parseUint(rest); !ok {
-			return parsed{}
-		}
-		p.kind = lineMsg
-		return p
+		return parseTriple(text[i+len(markMsg):], lineMsg)
+	}
+	if i := bytes.LastIndex(text, markFlood); i >= 0 {
+		return parseTriple(text[i+len(markFlood):], lineFlood)
 	}
 	if i := bytes.LastIndex(text, markProbe); i >= 0 {
 		rest := text[i+len(markProbe):]
@@ -106,6 +96,26 @@ func parseLine(text []byte) parsed {
 		return parsed{kind: lineWelcome}
 	}
 	return parsed{}
+}
+
+// parseTriple reads "<sender> <seq> <sendNanos>" of a message or flood line.
+func parseTriple(rest []byte, kind lineKind) parsed {
+	var p parsed
+	var ok bool
+	var v int64
+	if v, rest, ok = parseUint(rest); !ok {
+		return parsed{}
+	}
+	p.sender = int(v)
+	if v, rest, ok = parseUint(rest); !ok {
+		return parsed{}
+	}
+	p.seq = int(v)
+	if p.sentNs, _, ok = parseUint(rest); !ok {
+		return parsed{}
+	}
+	p.kind = kind
+	return p
 }
 
 // parseUint reads a decimal number followed by a space or the end of b.

@@ -17,6 +17,9 @@ func TestParseLine(t *testing.T) {
 		// A partial line the person was typing, redrawn after a message.
 		{"[load0001] #LD 1\x1b[16D\x1b[Kload0003: #LD 2 4 99\r\n",
 			parsed{kind: lineMsg, sender: 2, seq: 4, sentNs: 99}},
+		{"\x1b[1;38;5;64mflood001\x1b[0m: #FL 0 999 123\r\n",
+			parsed{kind: lineFlood, sender: 0, seq: 999, sentNs: 123}},
+		{"[flood001] #FL 0 1 2\r\n", parsed{}},
 		{"\x1b[1;38;5;64mload0009\x1b[0m: #PB 4 1000\r\n", parsed{kind: lineProbe, seq: 4, sentNs: 1000}},
 		{"\x1b[90m*** Welcome to #lobby, load0001! 3 online. Type /help for commands.\x1b[0m\r\n", parsed{kind: lineWelcome}},
 		// The sender's own echo never counts.

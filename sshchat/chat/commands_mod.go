@@ -82,7 +82,7 @@ func (h *Hub) cmdKick(m *Member, args string) {
 	h.audit(m, "kick", other.Nick()+" ("+guestOr(other.key())+")", reason)
 	h.announceAll(fmt.Sprintf("%s was kicked by %s%s", other.Nick(), m.Nick(), because(reason)))
 	h.notice(other, fmt.Sprintf("You were kicked by %s%s", m.Nick(), because(reason)))
-	h.disconnect(other, "kicked by "+m.Nick())
+	h.eject(other, "kicked by "+m.Nick())
 }
 
 func because(reason string) string {
@@ -157,7 +157,7 @@ func (h *Hub) cmdBan(m *Member, args string) {
 	h.announceAll(fmt.Sprintf("%s was banned by %s%s%s", shown, m.Nick(), span, because(reason)))
 	for _, v := range victims {
 		h.notice(v, fmt.Sprintf("You were banned by %s%s%s", m.Nick(), span, because(reason)))
-		h.disconnect(v, "banned by "+m.Nick())
+		h.eject(v, "banned by "+m.Nick())
 	}
 }
 

@@ -58,13 +58,22 @@ var durationUnits = map[string]time.Duration{
 	"d": 24 * time.Hour, "w": 7 * 24 * time.Hour,
 }
 
-// formatDuration writes d the way ParseDuration reads it, roughly.
+// formatDuration writes d the way ParseDuration reads it ("1h", "2d",
+// "1w2d", "1h30m"), to the second.
 func formatDuration(d time.Duration) string {
-	switch {
-	case d >= 7*24*time.Hour && d%(7*24*time.Hour) == 0:
-		return fmt.Sprintf("%dw", d/(7*24*time.Hour))
-	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	d = d.Round(time.Second)
+	if d <= 0 {
+		return "0s"
 	}
-	return d.Round(time.Second).String()
+	var b strings.Builder
+	for _, u := range []struct {
+		name string
+		size time.Duration
+	}{{"w", 7 * 24 * time.Hour}, {"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}} {
+		if n := d / u.size; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.name)
+			d -= n * u.size
+		}
+	}
+	return b.String()
 }

@@ -398,6 +398,25 @@ func (h *Hub) disconnect(m *Member, reason string) {
 	m.peer.Disconnect(reason)
 }
 
+// ejectGrace is how long a kicked or banned member's session has to show
+// them why before their connection is closed regardless.
+const ejectGrace = 2 * time.Second
+
+// eject removes m and ends their session the polite way first: leaving
+// closes Done, so their writer flushes what is queued (the notice saying
+// why) and ends the session. A client that does not read, or keeps the
+// connection open, is cut off after ejectGrace.
+func (h *Hub) eject(m *Member, reason string) {
+	m.kickReason.CompareAndSwap(nil, &reason)
+	if h.leave(m, reason, true) {
+		h.log.Warn("disconnect", "nick", m.Nick(), "addr", m.identity.Addr, "reason", reason)
+	}
+	time.AfterFunc(ejectGrace, func() {
+		defer recoverAndLog("eject")
+		m.peer.Disconnect(reason)
+	})
+}
+
 // Leave removes m from the hub; their Done channel closes so that their
 // session can end. It is safe to call more than once.
 func (h *Hub) Leave(m *Member, reason string) { h.leave(m, reason, true) }

@@ -57,7 +57,7 @@ func (h *Hub) Pace(m *Member, now time.Time) (wait time.Duration, kick bool) {
 	switch {
 	case paced >= h.cfg.Pacing.KickAfter:
 		h.notice(m, "Disconnected for flooding.")
-		h.disconnect(m, "flooding")
+		h.eject(m, "flooding")
 		return 0, true
 	case paced >= h.cfg.Pacing.WarnAfter && !p.warned:
 		p.warned = true

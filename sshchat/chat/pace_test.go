@@ -47,9 +47,15 @@ func TestPacingDelaysWarnsThenDisconnects(t *testing.T) {
 			t.Fatal("never disconnected")
 		}
 	}
-	if !warned || !peer.disconnected() {
-		t.Fatalf("warned=%v disconnected=%v", warned, peer.disconnected())
+	select {
+	case <-m.Done():
+	default:
+		t.Fatal("the flooder was not removed")
 	}
+	if !warned || m.LeaveReason() != "flooding" {
+		t.Fatalf("warned=%v reason=%q", warned, m.LeaveReason())
+	}
+	_ = peer // cut off after a grace period, once their session showed why
 }
 
 func TestPacingForgetsAfterAPause(t *testing.T) {
