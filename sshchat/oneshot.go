@@ -26,7 +26,7 @@ const (
 func (s *Server) runOneShot(sess ssh.Session, conn net.Conn, id chat.Identity) {
 	cmd, err := oneshot.Parse(sess.Command())
 	if err != nil {
-		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", err)
+		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n\n%s", err, oneshot.Usage())
 		_ = sess.Exit(exitUsage)
 		return
 	}

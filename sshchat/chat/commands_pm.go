@@ -48,8 +48,11 @@ func (h *Hub) private(m *Member, to, text string) {
 			h.log.Error("store private message", "err", err)
 		}
 		h.deliver(target, ev)
-		fromNick := from
-		target.replyTo.Store(&fromNick)
+		if !target.ignores(ev) {
+			// A hidden message must not redirect the target's /reply.
+			fromNick := from
+			target.replyTo.Store(&fromNick)
+		}
 		if target != m {
 			h.deliver(m, &Event{Kind: KindPrivateEcho, Time: ev.Time, From: from, To: ev.To, Text: text})
 			if away := target.awayText(); away != "" {

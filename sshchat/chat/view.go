@@ -127,11 +127,25 @@ func mentions(text, nick string) bool {
 			return false
 		}
 		start, end := i+j, i+j+len(want)
-		if (start == 0 || !nickByte(lower[start-1])) && (end == len(lower) || !nickByte(lower[end])) {
+		if !inWord(lower, start-1, -1) && !inWord(lower, end, +1) {
 			return true
 		}
 		i = start + 1
 	}
+}
+
+// inWord reports whether the byte at i (looking away from the nick in
+// direction dir) continues a nick-like word: a nick character, or a '.'
+// followed by one ("bob.smith" does not mention bob, "thanks bob." does).
+func inWord(s string, i, dir int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	if nickByte(s[i]) {
+		return true
+	}
+	next := i + dir
+	return s[i] == '.' && next >= 0 && next < len(s) && nickByte(s[next])
 }
 
 func nickByte(c byte) bool {
