@@ -1,7 +1,6 @@
 package sshchat
 
 import (
-	"errors"
 	"io"
 	"time"
 
@@ -40,25 +39,15 @@ func (se *session) readPlain() {
 	for {
 		line, tooLong, err := lines.ReadLine()
 		if err != nil {
-			reason := "connection lost"
-			if errors.Is(err, io.EOF) {
-				reason = "end of input"
-			}
-			hub.LeaveAfterDelivery(m, reason)
+			se.inputEnded(err, "end of input")
 			return
 		}
 		if tooLong {
 			hub.TooLong(m, hub.MaxLine())
 			continue
 		}
-		if !se.pace(&pacing) {
+		if !se.handle(line, &pacing) {
 			return
-		}
-		hub.Handle(m, line)
-		select {
-		case <-m.Done():
-			return
-		default:
 		}
 	}
 }

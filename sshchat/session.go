@@ -1,7 +1,9 @@
 package sshchat
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"runtime/debug"
 	"strings"
@@ -197,6 +199,31 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 			return
 		}
 	}
+}
+
+// handle paces and hands one line to the hub. It reports false when the
+// member is gone and the reader should stop.
+func (se *session) handle(line string, pacing **time.Timer) bool {
+	if !se.pace(pacing) {
+		return false
+	}
+	se.srv.hub.Handle(se.member, line)
+	select {
+	case <-se.member.Done():
+		return false
+	default:
+		return true
+	}
+}
+
+// inputEnded leaves the hub when the client's input ends: at its end of
+// input (eofReason) or because the connection failed.
+func (se *session) inputEnded(err error, eofReason string) {
+	reason := "connection lost"
+	if errors.Is(err, io.EOF) {
+		reason = eofReason
+	}
+	se.srv.hub.LeaveAfterDelivery(se.member, reason)
 }
 
 // pace waits before the next line as long as the hub's pacing says, in the

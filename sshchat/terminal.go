@@ -140,7 +140,7 @@ func (sc *screen) finish() {
 
 func (se *session) readTerminal(sc *screen) {
 	defer se.srv.recoverPanic("terminal reader")
-	hub, m := se.srv.hub, se.member
+	m := se.member
 	var pacing *time.Timer
 	shown := prompt(m)
 	for {
@@ -154,21 +154,11 @@ func (se *session) readTerminal(sc *screen) {
 		}
 		sc.mu.Unlock()
 		if err != nil {
-			reason := "connection lost"
-			if errors.Is(err, io.EOF) {
-				reason = "quit"
-			}
-			hub.LeaveAfterDelivery(m, reason)
+			se.inputEnded(err, "quit") // Ctrl-C and Ctrl-D are io.EOF
 			return
 		}
-		if !se.pace(&pacing) {
+		if !se.handle(line, &pacing) {
 			return
-		}
-		hub.Handle(m, line)
-		select {
-		case <-m.Done():
-			return
-		default:
 		}
 		if p := prompt(m); p != shown {
 			shown = p
