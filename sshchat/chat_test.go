@@ -34,8 +34,7 @@ func TestTwentyClientsTenLinesLoseNothing(t *testing.T) {
 	const clients, lines = 20, 10
 	var cs []*sshchattest.Client
 	for i := range clients {
-		c := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: fmt.Sprintf("user%02d", i), PTY: i%2 == 0})
-		c.WaitFor("Welcome")
+		c := dialWelcome(t, srv.Addr, sshchattest.Options{User: fmt.Sprintf("user%02d", i), PTY: i%2 == 0})
 		cs = append(cs, c)
 	}
 	for _, c := range cs {
@@ -66,8 +65,7 @@ func TestSameOrderForEveryone(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
 	var cs []*sshchattest.Client
 	for i := range 4 {
-		c := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: fmt.Sprintf("u%d", i)})
-		c.WaitFor("Welcome")
+		c := dialWelcome(t, srv.Addr, sshchattest.Options{User: fmt.Sprintf("u%d", i)})
 		cs = append(cs, c)
 	}
 	// All four talk at once; every screen must show the same sequence.

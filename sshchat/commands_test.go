@@ -10,12 +10,9 @@ import (
 
 func TestCommands(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
-	alice.WaitFor("Welcome")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	bob.WaitFor("Welcome")
-	carol := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "carol"})
-	carol.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
+	carol := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol"})
 
 	t.Run("help", func(t *testing.T) {
 		bob.Send("/help")
@@ -95,8 +92,7 @@ func TestCommands(t *testing.T) {
 func TestCtrlDAndCtrlCLeaveCleanly(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
 	for _, key := range []string{"\x04", "\x03"} {
-		c := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "leaver", PTY: true})
-		c.WaitFor("Welcome")
+		c := dialWelcome(t, srv.Addr, sshchattest.Options{User: "leaver", PTY: true})
 		c.Write(key)
 		if err := c.WaitClosed(); err != nil {
 			t.Fatalf("key %q: session ended with %v, want exit status 0", key, err)

@@ -2,6 +2,7 @@ package sshchat
 
 import (
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -81,14 +82,67 @@ func (l *connLimiter) release(ip string) {
 }
 
 // guardedConn is the server's view of one TCP connection: it gives back its
-// limiter slot when closed, and it is closed by a timer if the SSH handshake
-// has not finished in time (wish v1 has no handshake timeout).
+// limiter slot when closed, and it is closed by a timer when it carries no
+// session for too long: wish v1 has no handshake timeout, and a client that
+// authenticates and then opens nothing (or keeps the connection after its
+// sessions ended) would hold its slot for ever.
 type guardedConn struct {
 	net.Conn
 	ip        string
 	onClose   func()
 	closeOnce sync.Once
-	timer     *time.Timer
+
+	mu       sync.Mutex
+	sessions int
+	timer    *time.Timer
+}
+
+// maxSessionsPerConn bounds the sessions one connection may carry (OpenSSH
+// multiplexes several over one connection with ControlMaster); without it,
+// one connection could join the chat any number of times past the caps.
+const maxSessionsPerConn = 4
+
+// closeIfIdleAfter closes the connection after d unless a session is open
+// by then. log says why it was closed.
+func (c *guardedConn) closeIfIdleAfter(d time.Duration, log func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.timer = time.AfterFunc(d, func() {
+		c.mu.Lock()
+		idle := c.sessions == 0
+		c.mu.Unlock()
+		if idle {
+			log()
+			c.Close()
+		}
+	})
+}
+
+// sessionStarted counts a new session, or reports false when the
+// connection already carries maxSessionsPerConn.
+func (c *guardedConn) sessionStarted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sessions >= maxSessionsPerConn {
+		return false
+	}
+	c.sessions++
+	return true
+}
+
+// sessionEnded counts a session out; the connection then has idle to open
+// another one before it is closed.
+func (c *guardedConn) sessionEnded(idle time.Duration, log func()) {
+	c.mu.Lock()
+	c.sessions--
+	last := c.sessions == 0
+	c.mu.Unlock()
+	if last {
+		c.closeIfIdleAfter(idle, log)
+	}
 }
 
 // Close closes the connection once; it never blocks on the peer, so the
@@ -96,9 +150,11 @@ type guardedConn struct {
 func (c *guardedConn) Close() error {
 	err := net.ErrClosed
 	c.closeOnce.Do(func() {
+		c.mu.Lock()
 		if c.timer != nil {
 			c.timer.Stop()
 		}
+		c.mu.Unlock()
 		err = c.Conn.Close()
 		c.onClose()
 	})
@@ -111,6 +167,20 @@ func (c *guardedConn) Close() error {
 func (c *guardedConn) SetDeadline(time.Time) error      { return nil }
 func (c *guardedConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *guardedConn) SetWriteDeadline(time.Time) error { return nil }
+
+// limiterKey is what connection caps count by: the address, or for IPv6
+// its /64, which one subscriber usually holds whole.
+func limiterKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Unmap().Is4() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
 
 func remoteIP(addr net.Addr) string {
 	if tcp, ok := addr.(*net.TCPAddr); ok {

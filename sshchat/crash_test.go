@@ -140,12 +140,9 @@ func TestCrashLosesNothingReceived(t *testing.T) {
 	}
 
 	first := startSshchatBinary(t, bin, args...)
-	watcher := sshchattest.Dial(t, first.addr, sshchattest.Options{User: "watcher"})
-	watcher.WaitFor("Welcome")
-	fa := sshchattest.Dial(t, first.addr, sshchattest.Options{User: "fa"})
-	fa.WaitFor("Welcome")
-	fb := sshchattest.Dial(t, first.addr, sshchattest.Options{User: "fb"})
-	fb.WaitFor("Welcome")
+	watcher := dialWelcome(t, first.addr, sshchattest.Options{User: "watcher"})
+	fa := dialWelcome(t, first.addr, sshchattest.Options{User: "fa"})
+	fb := dialWelcome(t, first.addr, sshchattest.Options{User: "fb"})
 	watcher.WaitFor("fb joined #lobby.")
 	clients := map[string]*sshchattest.Client{"watcher": watcher, "fa": fa, "fb": fb}
 

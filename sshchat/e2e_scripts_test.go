@@ -1,20 +1,9 @@
 package sshchat_test
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"io"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/creack/pty"
 
 	"github.com/sshchat/sshchat/sshchat"
 	"github.com/sshchat/sshchat/sshchat/sshchattest"
@@ -24,85 +13,11 @@ import (
 // client: piped input posts, one-shot commands exit with a meaningful
 // status, and Tab completes a nick in an interactive session.
 
-// scriptSSH runs /usr/bin/ssh without a pty for scripts: its own HOME, no
-// config file, one key.
-type scriptSSH struct {
-	dir, port, knownHosts string
-}
-
-func newScriptSSH(t *testing.T, addr string) *scriptSSH {
-	t.Helper()
-	if _, err := os.Stat(opensshPath); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("OpenSSH client not available (%v); install openssh-client to run this test", err)
-		}
-		t.Fatalf("OpenSSH client not available in CI (%v)", err)
-	}
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	knownHosts := filepath.Join(dir, "known_hosts")
-	if err := os.WriteFile(knownHosts, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &scriptSSH{dir: dir, port: port, knownHosts: knownHosts}
-}
-
-// run runs `ssh [opts] -p PORT user@127.0.0.1 [command...]` with stdin and
-// returns stdout, stderr and the exit status. The user's key is made on
-// first use and kept, so the same user is the same person.
-func (s *scriptSSH) run(t *testing.T, user string, stdin io.Reader, opts []string, command ...string) (string, string, int) {
-	t.Helper()
-	keyPath := filepath.Join(s.dir, "id_ed25519_"+user)
-	if _, err := os.Stat(keyPath); err != nil {
-		keyPath = writeClientKey(t, s.dir, user)
-	}
-	home := filepath.Join(s.dir, "home-"+user)
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{
-		"-F", "/dev/null",
-		"-p", s.port,
-		"-i", keyPath,
-		"-o", "IdentitiesOnly=yes",
-		"-o", "BatchMode=yes",
-		"-o", "StrictHostKeyChecking=no",
-		"-o", "UserKnownHostsFile=" + s.knownHosts,
-		"-o", "GlobalKnownHostsFile=/dev/null",
-		"-o", "LogLevel=ERROR",
-		"-o", "ConnectTimeout=10",
-	}
-	args = append(args, opts...)
-	args = append(args, user+"@127.0.0.1")
-	args = append(args, command...)
-	ctx, cancel := context.WithTimeout(context.Background(), opensshTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, opensshPath, args...)
-	cmd.Env = []string{"HOME=" + home, "PATH=/usr/bin:/bin", "LANG=C"}
-	cmd.Dir = home
-	cmd.Stdin = stdin
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("ssh %s: still running after %v; stdout %q, stderr %q", strings.Join(command, " "), opensshTimeout, stdout.String(), stderr.String())
-	}
-	var exitErr *exec.ExitError
-	if err != nil && !errors.As(err, &exitErr) {
-		t.Fatalf("ssh %s: %v", strings.Join(command, " "), err)
-	}
-	return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
-}
-
 var whoLine = regexp.MustCompile(`^[A-Za-z0-9_.-]+\t#[^\t]+(\taway: .*)?$`)
 
 func TestOpenSSHScripts(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	ssh := newScriptSSH(t, srv.Addr)
+	ssh := newOpenSSHHost(t, srv.Addr)
 	watcher := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
 	watcher.WaitFor("Welcome to #lobby, watcher!")
 
@@ -184,26 +99,12 @@ func TestOpenSSHScripts(t *testing.T) {
 }
 
 func TestOpenSSHTabCompletesNick(t *testing.T) {
-	if _, err := os.Stat(opensshPath); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("OpenSSH client not available (%v); install openssh-client to run this test", err)
-		}
-		t.Fatalf("OpenSSH client not available in CI (%v)", err)
-	}
 	srv := sshchattest.Start(t, sshchat.Config{})
-	_, port, err := net.SplitHostPort(srv.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	knownHosts := filepath.Join(dir, "known_hosts")
-	if err := os.WriteFile(knownHosts, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ssh := newOpenSSHHost(t, srv.Addr)
 	bobby := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bobby"})
 	bobby.WaitFor("Welcome to #lobby, bobby!")
 
-	alice := startOpenSSH(t, dir, port, knownHosts, "alice")
+	alice := ssh.start(t, opensshOptions{User: "alice"})
 	alice.waitFor(t, "Welcome to #lobby, alice! 2 online.")
 	alice.typeKeys(t, "bo\thi\r")
 	bobby.WaitFor("alice: bobby: hi\n")
@@ -221,84 +122,21 @@ func TestOpenSSHTabCompletesNick(t *testing.T) {
 	}
 }
 
-// startOpenSSHWith is startOpenSSH with extra ssh options and the pty's TERM.
-func startOpenSSHWith(t *testing.T, dir, port, knownHosts, user, term string, opts ...string) *opensshClient {
-	t.Helper()
-	keyPath := writeClientKey(t, dir, user)
-	home := filepath.Join(dir, "home-"+user)
-	if err := os.Mkdir(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{
-		"-F", "/dev/null", "-p", port, "-i", keyPath,
-		"-o", "IdentitiesOnly=yes",
-		"-o", "StrictHostKeyChecking=no",
-		"-o", "UserKnownHostsFile=" + knownHosts,
-		"-o", "GlobalKnownHostsFile=/dev/null",
-		"-o", "LogLevel=ERROR",
-		"-o", "BatchMode=yes",
-		"-o", "ConnectTimeout=10",
-	}
-	args = append(append(args, opts...), user+"@127.0.0.1")
-	cmd := exec.Command(opensshPath, args...)
-	cmd.Env = []string{"HOME=" + home, "PATH=/usr/bin:/bin", "TERM=" + term, "LANG=C"}
-	cmd.Dir = home
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
-	if err != nil {
-		t.Fatalf("start ssh as %s: %v", user, err)
-	}
-	c := &opensshClient{name: user, cmd: cmd, ptmx: ptmx, exited: make(chan struct{}), readDn: make(chan struct{}), changed: make(chan struct{}, 1)}
-	go func() {
-		defer close(c.exited)
-		c.waitErr = cmd.Wait()
-	}()
-	go c.read()
-	t.Cleanup(func() {
-		select {
-		case <-c.exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-c.exited
-		}
-		_ = ptmx.Close()
-		<-c.readDn
-		if t.Failed() {
-			t.Logf("%s's ssh output:\n%q", user, c.raw())
-		}
-	})
-	return c
-}
-
 // TestOpenSSHNoColourAndBotTerm: `ssh -o SetEnv=NO_COLOR=1` and TERM=dumb
 // give no colour in a real interactive session, TERM=bot gives the plain
 // protocol; a default session does get colour.
 func TestOpenSSHNoColourAndBotTerm(t *testing.T) {
-	if _, err := os.Stat(opensshPath); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("OpenSSH client not available (%v); install openssh-client to run this test", err)
-		}
-		t.Fatalf("OpenSSH client not available in CI (%v)", err)
-	}
 	srv := sshchattest.Start(t, sshchat.Config{})
-	_, port, err := net.SplitHostPort(srv.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	knownHosts := filepath.Join(dir, "known_hosts")
-	if err := os.WriteFile(knownHosts, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	bob.WaitFor("Welcome")
+	ssh := newOpenSSHHost(t, srv.Addr)
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
 	bob.Send("history before the bot")
 	bob.WaitFor("bob: history before the bot")
 
 	clients := map[string]*opensshClient{
-		"default":       startOpenSSHWith(t, dir, port, knownHosts, "colour", "xterm-256color"),
-		"NO_COLOR":      startOpenSSHWith(t, dir, port, knownHosts, "nocolor", "xterm-256color", "-o", "SetEnv=NO_COLOR=1"),
-		"TERM=dumb":     startOpenSSHWith(t, dir, port, knownHosts, "dumb", "dumb"),
-		"TERM=bot, pty": startOpenSSHWith(t, dir, port, knownHosts, "termbot", "bot", "-tt"),
+		"default":       ssh.start(t, opensshOptions{User: "colour", Term: "xterm-256color"}),
+		"NO_COLOR":      ssh.start(t, opensshOptions{User: "nocolor", Term: "xterm-256color", Options: []string{"-o", "SetEnv=NO_COLOR=1"}}),
+		"TERM=dumb":     ssh.start(t, opensshOptions{User: "dumb", Term: "dumb"}),
+		"TERM=bot, pty": ssh.start(t, opensshOptions{User: "termbot", Term: "bot", Options: []string{"-tt"}}),
 	}
 	for _, c := range clients {
 		c.waitFor(t, "Welcome to #lobby, "+c.name+"!")

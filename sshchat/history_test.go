@@ -67,8 +67,7 @@ func numbered(from, to int, format string) []string {
 // live lines, nothing twice and nothing missing; also after a restart.
 func TestScrollbackOnJoin(t *testing.T) {
 	srv := startDurable(t, sshchat.Config{})
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice"})
-	alice.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice"})
 	for i := 1; i <= 60; i++ {
 		alice.Send(fmt.Sprintf("line %03d", i))
 	}
@@ -127,8 +126,7 @@ func TestScrollbackOnJoin(t *testing.T) {
 // topic changes) came after them.
 func TestScrollbackAfterRestartIgnoresAnnouncements(t *testing.T) {
 	srv := startDurable(t, sshchat.Config{})
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice"})
-	alice.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice"})
 	alice.Send("/join #busy")
 	alice.WaitFor("You are now in #busy.")
 	for i := 1; i <= 60; i++ {
@@ -140,15 +138,13 @@ func TestScrollbackAfterRestartIgnoresAnnouncements(t *testing.T) {
 	alice.WaitFor("alice set the topic: topic 060\n")
 	want := numbered(11, 60, "alice: said %03d")
 
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	bob.WaitFor("Welcome")
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
 	before := len(bob.Text())
 	bob.Send("/join #busy")
 	checkScrollback(t, "bob before the restart", bob.WaitFor("bob joined #busy.")[before:], "#busy", want)
 
 	srv = restart(t, srv)
-	carol := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "carol"})
-	carol.WaitFor("Welcome")
+	carol := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol"})
 	before = len(carol.Text())
 	carol.Send("/join #busy")
 	checkScrollback(t, "carol after the restart", carol.WaitFor("carol joined #busy.")[before:], "#busy", want)
@@ -165,8 +161,7 @@ func TestScrollbackJoinWhileSending(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 
 	srv := startDurable(t, sshchat.Config{})
-	sender := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "sender"})
-	sender.WaitFor("Welcome")
+	sender := dialWelcome(t, srv.Addr, sshchattest.Options{User: "sender"})
 
 	// Joiner i starts connecting once the sender has seen line at[i] come
 	// back, and connects while the sender goes on.
@@ -266,10 +261,8 @@ func checkContiguous(t *testing.T, who, text string, total int) {
 // current room only.
 func TestHistoryAndSearch(t *testing.T) {
 	srv := startDurable(t, sshchat.Config{})
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice"})
-	alice.WaitFor("Welcome")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	bob.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice"})
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
 	bob.Send("apple in the lobby")
 	bob.WaitFor("bob: apple in the lobby")
 	alice.Send("/join #dev")
@@ -350,24 +343,6 @@ func TestHistoryAndSearch(t *testing.T) {
 	})
 }
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // signalHandler is a slog handler that closes a channel when a record with
 // a given message is logged, so that tests wait for background work
 // without polling.
@@ -398,10 +373,9 @@ func (h signalHandler) WithGroup(name string) slog.Handler {
 // TestRetention: lines older than --retention are gone after the prune that
 // runs at start.
 func TestRetention(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)}
+	clock := newFakeClock(time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC))
 	srv := startDurable(t, sshchat.Config{Retention: time.Hour, Now: clock.Now})
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice"})
-	alice.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice"})
 	alice.Send("old one")
 	alice.Send("old two")
 	alice.WaitFor("alice: old two\n")

@@ -2,7 +2,6 @@ package sshchat_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,22 +9,6 @@ import (
 	"github.com/sshchat/sshchat/sshchat"
 	"github.com/sshchat/sshchat/sshchat/sshchattest"
 )
-
-// lineWith returns the one received line that contains want, failing the
-// test if there is not exactly one.
-func lineWith(t *testing.T, text, want string) string {
-	t.Helper()
-	var found []string
-	for _, line := range strings.Split(text, "\n") {
-		if strings.Contains(line, want) {
-			found = append(found, line)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("%d lines contain %q, want 1:\n%s", len(found), want, text)
-	}
-	return found[0]
-}
 
 func TestNickIsOwnedByKeyAcrossRestarts(t *testing.T) {
 	keyA, keyB := sshchattest.NewKey(t), sshchattest.NewKey(t)
@@ -59,7 +42,7 @@ func TestNickIsOwnedByKeyAcrossRestarts(t *testing.T) {
 
 	// After a restart on the same data folder: B still cannot have alice,
 	// A gets it back.
-	srv = restartServer(t, srv, a, b)
+	srv = restart(t, srv, a, b)
 	b = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", Key: keyB})
 	b.WaitFor("*** alice belongs to someone else's key, so you are alice_2. Type /nick NAME to change it.\n")
 	b.WaitFor("Welcome to #lobby, alice_2!")
@@ -99,7 +82,7 @@ func TestNickIsOwnedByKeyAcrossRestarts(t *testing.T) {
 	g.WaitFor("*** You are a guest: connect with an SSH key to own a nick.")
 
 	// Ownership survives a second restart after the move.
-	srv = restartServer(t, srv, a, b, g)
+	srv = restart(t, srv, a, b, g)
 	b = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alicia", Key: keyB})
 	b.WaitFor("Welcome to #lobby, alice!") // its own nick, since alicia is A's
 	b.WaitFor("*** alicia belongs to someone else's key, so you are alice.")
@@ -110,8 +93,7 @@ func TestNickIsOwnedByKeyAcrossRestarts(t *testing.T) {
 func TestGuestNamesAreNotOwnedNicks(t *testing.T) {
 	key := sshchattest.NewKey(t)
 	srv := sshchattest.Start(t, sshchat.Config{})
-	k := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "Guest-1", Key: key})
-	k.WaitFor("Welcome")
+	k := dialWelcome(t, srv.Addr, sshchattest.Options{User: "Guest-1", Key: key})
 	k.Send("/nick guest-7")
 	k.WaitFor("*** Not changed: names starting with Guest- are given to guests without a key.")
 	k.Send("/whoami")
@@ -127,20 +109,13 @@ func TestGuestNamesAreNotOwnedNicks(t *testing.T) {
 }
 
 func TestWhoisAndWhoami(t *testing.T) {
-	dir := t.TempDir()
-	clock := newModClock()
+	clock := newFakeClock(time.Now())
 	t0 := clock.Now()
 	opKey, aliceKey := sshchattest.NewKey(t), sshchattest.NewKey(t)
-	srv := sshchattest.Start(t, sshchat.Config{AdminsFile: writeKeyFile(t, filepath.Join(dir, "admins"), opKey), Now: clock.Now})
-
-	op := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "oper", Key: opKey})
-	op.WaitFor("Welcome")
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
-	alice.WaitFor("Welcome")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	bob.WaitFor("Welcome")
-	guest := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "g", Guest: true})
-	guest.WaitFor("Welcome")
+	srv, op := startWithOperator(t, sshchat.Config{Now: clock.Now}, opKey)
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
+	guest := dialWelcome(t, srv.Addr, sshchattest.Options{User: "g", Guest: true})
 
 	since := t0.UTC().Format("2006-01-02 15:04 MST")
 	clock.Advance(90 * time.Second)

@@ -1,7 +1,6 @@
 package sshchat_test
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -16,62 +15,6 @@ import (
 	"github.com/sshchat/sshchat/sshchat"
 	"github.com/sshchat/sshchat/sshchat/sshchattest"
 )
-
-// modClock is an injectable clock for sshchat.Config.Now: tests move it
-// forward instead of sleeping.
-type modClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newModClock() *modClock { return &modClock{now: time.Now()} }
-
-func (c *modClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *modClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// writeKeyFile writes an authorized_keys file listing keys (replacing the
-// file atomically, as an editor would) and returns its path.
-func writeKeyFile(t *testing.T, path string, keys ...gossh.Signer) string {
-	t.Helper()
-	var b bytes.Buffer
-	b.WriteString("# sshchat test keys\n")
-	for _, k := range keys {
-		b.Write(gossh.MarshalAuthorizedKey(k.PublicKey()))
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func keyFingerprint(k gossh.Signer) string { return gossh.FingerprintSHA256(k.PublicKey()) }
-
-// restartServer stops srv and starts a new server on the same data folder
-// and host key, with the same configuration. Clients are closed first so
-// that shutdown need not linger for them.
-func restartServer(t *testing.T, srv *sshchattest.Server, clients ...*sshchattest.Client) *sshchattest.Server {
-	t.Helper()
-	for _, c := range clients {
-		c.Close()
-	}
-	srv.Stop(t)
-	cfg := srv.Cfg
-	cfg.Logger = nil // a fresh log buffer for the new server
-	return sshchattest.Start(t, cfg)
-}
 
 // authAttempt connects with key (nil: no key) and, when kbdInteractive is
 // set, a keyboard-interactive fallback that records the server's
@@ -161,17 +104,15 @@ func expectAdmitted(t *testing.T, addr, user string, key gossh.Signer) *sshchatt
 var opCommands = []string{"kick", "ban", "unban", "bans", "mute", "unmute", "op", "deop", "modlog"}
 
 func TestOperatorsFromAdminsFileAndOp(t *testing.T) {
-	dir := t.TempDir()
 	opKey, bobKey, carolKey := sshchattest.NewKey(t), sshchattest.NewKey(t), sshchattest.NewKey(t)
-	admins := writeKeyFile(t, filepath.Join(dir, "admins"), opKey)
+	admins := writeAdmins(t, opKey)
 	srv := sshchattest.Start(t, sshchat.Config{AdminsFile: admins})
 
 	op := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "oper", Key: opKey})
 	op.WaitFor("Welcome to #lobby, oper!")
 	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
 	bob.WaitFor("Welcome to #lobby, bob!")
-	guest := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "g", Guest: true})
-	guest.WaitFor("Welcome")
+	guest := dialWelcome(t, srv.Addr, sshchattest.Options{User: "g", Guest: true})
 
 	for _, c := range []*sshchattest.Client{bob, guest} {
 		for _, cmd := range opCommands {
@@ -196,7 +137,7 @@ func TestOperatorsFromAdminsFileAndOp(t *testing.T) {
 	bob.Send("/deop oper")
 	bob.WaitFor("*** oper is an operator through the admins file; remove the key there.")
 
-	srv = restartServer(t, srv, op, bob, guest)
+	srv = restart(t, srv, op, bob, guest)
 	bob = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
 	bob.WaitFor("Welcome to #lobby, bob!")
 	bob.Send("/bans")
@@ -237,17 +178,11 @@ func TestOperatorsFromAdminsFileAndOp(t *testing.T) {
 }
 
 func TestKickEndsTheSessionAndEveryoneSeesIt(t *testing.T) {
-	dir := t.TempDir()
 	opKey := sshchattest.NewKey(t)
-	srv := sshchattest.Start(t, sshchat.Config{AdminsFile: writeKeyFile(t, filepath.Join(dir, "admins"), opKey)})
-	op := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "oper", Key: opKey})
-	op.WaitFor("Welcome")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob", PTY: true})
-	bob.WaitFor("Welcome")
-	carol := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "carol"})
-	carol.WaitFor("Welcome")
-	guest := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "x", Guest: true})
-	guest.WaitFor("Welcome")
+	srv, op := startWithOperator(t, sshchat.Config{}, opKey)
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob", PTY: true})
+	carol := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol"})
+	guest := dialWelcome(t, srv.Addr, sshchattest.Options{User: "x", Guest: true})
 
 	carol.Send("/kick bob")
 	carol.WaitFor("*** /kick: not permitted (operators only).")
@@ -273,14 +208,10 @@ func TestKickEndsTheSessionAndEveryoneSeesIt(t *testing.T) {
 }
 
 func TestBans(t *testing.T) {
-	dir := t.TempDir()
-	clock := newModClock()
+	clock := newFakeClock(time.Now())
 	opKey, bobKey, daveKey := sshchattest.NewKey(t), sshchattest.NewKey(t), sshchattest.NewKey(t)
-	srv := sshchattest.Start(t, sshchat.Config{AdminsFile: writeKeyFile(t, filepath.Join(dir, "admins"), opKey), Now: clock.Now})
-	op := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "oper", Key: opKey})
-	op.WaitFor("Welcome")
-	watcher := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
-	watcher.WaitFor("Welcome")
+	srv, op := startWithOperator(t, sshchat.Config{Now: clock.Now}, opKey)
+	watcher := dialWelcome(t, srv.Addr, sshchattest.Options{User: "watcher"})
 	bob1 := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
 	bob1.WaitFor("Welcome to #lobby, bob!")
 	bob2 := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey, PTY: true})
@@ -302,10 +233,9 @@ func TestBans(t *testing.T) {
 	op.WaitFor(fmt.Sprintf("*** 1 ban in force:\n***   %s for good, by oper (%s): spamming links\n", keyFingerprint(bobKey), keyFingerprint(opKey)))
 
 	// Durable.
-	srv = restartServer(t, srv, op, watcher)
+	srv = restart(t, srv, op, watcher)
 	expectRefused(t, srv.Addr, "bob", bobKey, banned)
-	op = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "oper", Key: opKey})
-	op.WaitFor("Welcome")
+	op = dialWelcome(t, srv.Addr, sshchattest.Options{User: "oper", Key: opKey})
 	op.Send("/unban bob")
 	op.WaitFor("*** bob is no longer banned.")
 	op.Send("/unban bob")
@@ -325,8 +255,7 @@ func TestBans(t *testing.T) {
 	bob.Close()
 
 	// An offline key, by fingerprint.
-	dave := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "dave", Key: daveKey})
-	dave.WaitFor("Welcome")
+	dave := dialWelcome(t, srv.Addr, sshchattest.Options{User: "dave", Key: daveKey})
 	dave.Send("/quit") // leaves before the session ends: offline from here
 	if err := dave.WaitClosed(); err != nil {
 		t.Fatal(err)
@@ -386,16 +315,11 @@ func TestBans(t *testing.T) {
 }
 
 func TestMutes(t *testing.T) {
-	dir := t.TempDir()
-	clock := newModClock()
+	clock := newFakeClock(time.Now())
 	opKey, bobKey := sshchattest.NewKey(t), sshchattest.NewKey(t)
-	srv := sshchattest.Start(t, sshchat.Config{AdminsFile: writeKeyFile(t, filepath.Join(dir, "admins"), opKey), Now: clock.Now})
-	op := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "oper", Key: opKey})
-	op.WaitFor("Welcome")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
-	bob.WaitFor("Welcome")
-	watcher := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
-	watcher.WaitFor("Welcome")
+	srv, op := startWithOperator(t, sshchat.Config{Now: clock.Now}, opKey)
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
+	watcher := dialWelcome(t, srv.Addr, sshchattest.Options{User: "watcher"})
 
 	// says has bob say text and reports whether the watcher saw it. Bob's
 	// /whoami after it shows that the server has taken the line (its
@@ -445,13 +369,10 @@ func TestMutes(t *testing.T) {
 	// Durable for keyed people.
 	op.Send("/mute bob")
 	op.WaitCount("*** bob is muted.", 2)
-	srv = restartServer(t, srv, op, bob, watcher)
-	op = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "oper", Key: opKey})
-	op.WaitFor("Welcome")
-	bob = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
-	bob.WaitFor("Welcome")
-	watcher = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
-	watcher.WaitFor("Welcome")
+	srv = restart(t, srv, op, bob, watcher)
+	op = dialWelcome(t, srv.Addr, sshchattest.Options{User: "oper", Key: opKey})
+	bob = dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
+	watcher = dialWelcome(t, srv.Addr, sshchattest.Options{User: "watcher"})
 	marks = 0 // bob's text starts again
 	if says("after the restart") {
 		t.Error("a mute did not survive a restart")

@@ -43,10 +43,8 @@ func run(t *testing.T, addr string, key gossh.Signer, user, command string) (str
 
 func TestOneShotCommands(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
-	alice.WaitFor("Welcome")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	bob.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
 	bob.Send("/join #dev")
 	bob.WaitFor("You are now in #dev")
 	key := sshchattest.NewKey(t)
@@ -106,8 +104,7 @@ func TestOneShotCommands(t *testing.T) {
 
 func TestTailStreamsWithoutGapOrDuplicate(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	talker := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "talker"})
-	talker.WaitFor("Welcome")
+	talker := dialWelcome(t, srv.Addr, sshchattest.Options{User: "talker"})
 	for i := range 5 {
 		talker.Send("before " + string(rune('a'+i)))
 	}

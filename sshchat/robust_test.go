@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -31,10 +32,8 @@ func TestWindowChangesNeverHang(t *testing.T) {
 			}
 		}
 	}
-	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "resizer", PTY: true, BeforeShell: early})
-	a.WaitFor("Welcome")
-	b := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "other"})
-	b.WaitFor("Welcome")
+	a := dialWelcome(t, srv.Addr, sshchattest.Options{User: "resizer", PTY: true, BeforeShell: early})
+	b := dialWelcome(t, srv.Addr, sshchattest.Options{User: "other"})
 	for i := range 100 {
 		// Including absurd sizes: 0 and 60,000 columns are clamped.
 		w := []int{0, 1, 60000, 80, 132}[i%5]
@@ -56,12 +55,9 @@ func TestStuckReaderIsCutOffAndCostsOthersNothing(t *testing.T) {
 	// StuckTimeout), not the outbox bound, that cuts the stuck client.
 	srv := sshchattest.Start(t, sshchat.Config{StuckTimeout: time.Second, OutboxBytes: 64 << 20})
 	stuck := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "stuck", PTY: true, NoRead: true})
-	sender := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "sender"})
-	sender.WaitFor("Welcome")
-	plain := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "plain"})
-	plain.WaitFor("Welcome")
-	tty := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "tty", PTY: true})
-	tty.WaitFor("Welcome")
+	sender := dialWelcome(t, srv.Addr, sshchattest.Options{User: "sender"})
+	plain := dialWelcome(t, srv.Addr, sshchattest.Options{User: "plain"})
+	tty := dialWelcome(t, srv.Addr, sshchattest.Options{User: "tty", PTY: true})
 
 	// 5 MB of chat: far beyond the stuck client's 2 MiB SSH window.
 	const lines = 5600
@@ -87,12 +83,9 @@ func TestStuckReaderIsCutOffAndCostsOthersNothing(t *testing.T) {
 
 func TestFloodLosesNothing(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	flooder := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "flooder", PTY: true})
-	flooder.WaitFor("Welcome")
-	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "a"})
-	a.WaitFor("Welcome")
-	b := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "b", PTY: true})
-	b.WaitFor("Welcome")
+	flooder := dialWelcome(t, srv.Addr, sshchattest.Options{User: "flooder", PTY: true})
+	a := dialWelcome(t, srv.Addr, sshchattest.Options{User: "a"})
+	b := dialWelcome(t, srv.Addr, sshchattest.Options{User: "b", PTY: true})
 	var batch strings.Builder
 	for i := range 1000 {
 		fmt.Fprintf(&batch, "flood %04d\r", i)
@@ -118,10 +111,8 @@ func TestFloodLosesNothing(t *testing.T) {
 
 func TestEscapeInjectionIsNeutralized(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	plain := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
-	plain.WaitFor("Welcome")
-	tty := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "ttywatcher", PTY: true})
-	tty.WaitFor("Welcome")
+	plain := dialWelcome(t, srv.Addr, sshchattest.Options{User: "watcher"})
+	tty := dialWelcome(t, srv.Addr, sshchattest.Options{User: "ttywatcher", PTY: true})
 	evil := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "ev\x1b[2Jil\u202e\x9b", PTY: false})
 	evil.WaitFor("Welcome to #lobby, ev2Jil!") // ESC removed, then only nick characters kept
 
@@ -154,8 +145,7 @@ func TestEscapeInjectionIsNeutralized(t *testing.T) {
 
 func TestPlainModeProtocol(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	bot := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bot"})
-	bot.WaitFor("Welcome")
+	bot := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bot"})
 	// LF, CR and CRLF each end one line; CRLF makes no empty line.
 	bot.Write("one\ntwo\rthree\r\nfour\n")
 	text := bot.WaitFor("bot: four\n")
@@ -179,10 +169,8 @@ func TestPlainModeProtocol(t *testing.T) {
 
 func TestLongLinesAreRefusedWithAMessage(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{MaxLine: 100})
-	bot := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bot"})
-	bot.WaitFor("Welcome")
-	tty := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "tty", PTY: true})
-	tty.WaitFor("Welcome")
+	bot := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bot"})
+	tty := dialWelcome(t, srv.Addr, sshchattest.Options{User: "tty", PTY: true})
 
 	bot.Send(strings.Repeat("a", 100))
 	tty.WaitFor("bot: " + strings.Repeat("a", 100))
@@ -205,8 +193,7 @@ func TestLongLinesAreRefusedWithAMessage(t *testing.T) {
 
 func TestOwnLineIsShownOnce(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true, Width: 40, Height: 10})
-	a.WaitFor("Welcome")
+	a := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true, Width: 40, Height: 10})
 	a.Send("short line")
 	a.WaitFor("alice: short line")
 	raw := a.Raw()
@@ -227,11 +214,9 @@ func TestOwnLineIsShownOnce(t *testing.T) {
 
 func TestAbruptDisconnect(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	watcher := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
-	watcher.WaitFor("Welcome")
+	watcher := dialWelcome(t, srv.Addr, sshchattest.Options{User: "watcher"})
 	for i := range 5 {
-		c := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: fmt.Sprintf("gone%d", i), PTY: i%2 == 0})
-		c.WaitFor("Welcome")
+		c := dialWelcome(t, srv.Addr, sshchattest.Options{User: fmt.Sprintf("gone%d", i), PTY: i%2 == 0})
 		c.Send("half a line")
 		c.Write("unfinished")
 		c.Conn.Close()
@@ -260,10 +245,8 @@ func TestAbruptDisconnect(t *testing.T) {
 
 func TestGracefulShutdownEndsSessionsWithStatusZero(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	tty := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "tty", PTY: true})
-	tty.WaitFor("Welcome")
-	bot := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bot"})
-	bot.WaitFor("Welcome")
+	tty := dialWelcome(t, srv.Addr, sshchattest.Options{User: "tty", PTY: true})
+	bot := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bot"})
 	tty.Write("half-typed")
 	srv.Stop(t)
 	for _, c := range []*sshchattest.Client{tty, bot} {
@@ -279,8 +262,7 @@ func TestGracefulShutdownEndsSessionsWithStatusZero(t *testing.T) {
 
 func TestAuthentication(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	watcher := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
-	watcher.WaitFor("Welcome")
+	dialWelcome(t, srv.Addr, sshchattest.Options{User: "watcher"})
 
 	for name, auth := range map[string][]gossh.AuthMethod{
 		"none":     nil,
@@ -298,8 +280,7 @@ func TestAuthentication(t *testing.T) {
 		t.Error("guest not logged as a guest")
 	}
 	key := sshchattest.NewKey(t)
-	keyed := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "keyed", Key: key})
-	keyed.WaitFor("Welcome")
+	dialWelcome(t, srv.Addr, sshchattest.Options{User: "keyed", Key: key})
 	if want := "nick=keyed fingerprint=" + gossh.FingerprintSHA256(key.PublicKey()); !strings.Contains(srv.Logs.String(), want) {
 		t.Errorf("log lacks %q", want)
 	}
@@ -324,8 +305,7 @@ func TestHandshakeTimeoutDropsSilentConnections(t *testing.T) {
 		}
 		conn.Close()
 	}
-	c := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "normal"})
-	c.WaitFor("Welcome")
+	dialWelcome(t, srv.Addr, sshchattest.Options{User: "normal"})
 }
 
 func TestConnectionCaps(t *testing.T) {
@@ -364,10 +344,8 @@ func TestConnectionCaps(t *testing.T) {
 
 func TestPastedLinesArriveWholeAndInOrderWhenPaced(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{Rate: 100, Burst: 20})
-	paster := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "paster", PTY: true})
-	paster.WaitFor("Welcome")
-	reader := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "reader"})
-	reader.WaitFor("Welcome")
+	paster := dialWelcome(t, srv.Addr, sshchattest.Options{User: "paster", PTY: true})
+	reader := dialWelcome(t, srv.Addr, sshchattest.Options{User: "reader"})
 	var paste strings.Builder
 	for i := range 200 {
 		fmt.Fprintf(&paste, "pasted line %03d\r", i)
@@ -432,8 +410,7 @@ func TestKeyTypes(t *testing.T) {
 
 func TestHalfOpenConnectionsLeaveNoTrace(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{HandshakeTimeout: 500 * time.Millisecond})
-	user := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "regular"})
-	user.WaitFor("Welcome")
+	user := dialWelcome(t, srv.Addr, sshchattest.Options{User: "regular"})
 	baseline := runtime.NumGoroutine()
 
 	// 300 attempts that never finish a handshake: silent sockets, and
@@ -450,8 +427,7 @@ func TestHalfOpenConnectionsLeaveNoTrace(t *testing.T) {
 		conns = append(conns, conn)
 	}
 	// The server keeps answering normal users meanwhile.
-	other := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "newcomer"})
-	other.WaitFor("Welcome")
+	other := dialWelcome(t, srv.Addr, sshchattest.Options{User: "newcomer"})
 	other.Send("still answering")
 	user.WaitFor("newcomer: still answering")
 
@@ -476,10 +452,8 @@ func TestHalfOpenConnectionsLeaveNoTrace(t *testing.T) {
 
 func TestWideCharactersEraseByDisplayWidth(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true, Width: 40, Height: 10})
-	a.WaitFor("Welcome")
-	b := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	b.WaitFor("Welcome")
+	a := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true, Width: 40, Height: 10})
+	b := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
 	// "[alice #lobby] " is 15 cells; 15 CJK characters are 30 cells: 45
 	// cells wrap to 2 rows at width 40, though they are only 30 runes.
 	wide := strings.Repeat("語", 15)
@@ -500,15 +474,12 @@ func TestWideCharactersEraseByDisplayWidth(t *testing.T) {
 
 func TestTabCompletesNicksCommandsAndRooms(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
-	a.WaitFor("Welcome")
+	a := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
 	for _, n := range []string{"bobby", "bella"} {
-		c := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: n})
-		c.WaitFor("Welcome")
+		dialWelcome(t, srv.Addr, sshchattest.Options{User: n})
 	}
 	a.WaitFor("bella joined")
-	b := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "watcher"})
-	b.WaitFor("Welcome")
+	b := dialWelcome(t, srv.Addr, sshchattest.Options{User: "watcher"})
 	// "b" + Tab + Tab cycles bella -> bobby; at the start of a line a nick
 	// gets ": ".
 	a.Write("b\t\thi\r")
@@ -524,21 +495,78 @@ func TestTabCompletesNicksCommandsAndRooms(t *testing.T) {
 }
 
 func TestKickedAndBannedPeopleAreToldWhy(t *testing.T) {
-	dir := t.TempDir()
 	opKey := sshchattest.NewKey(t)
-	srv := sshchattest.Start(t, sshchat.Config{AdminsFile: writeKeyFile(t, dir+"/admins", opKey)})
-	op := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "op", Key: opKey})
-	op.WaitFor("Welcome")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob", PTY: true})
-	bob.WaitFor("Welcome")
+	srv := sshchattest.Start(t, sshchat.Config{AdminsFile: writeAdmins(t, opKey)})
+	op := dialWelcome(t, srv.Addr, sshchattest.Options{User: "op", Key: opKey})
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob", PTY: true})
 	op.Send("/kick bob calm down")
 	bob.WaitFor("You were kicked by op: calm down")
 	if err := bob.WaitClosed(); err != nil {
 		t.Fatalf("the kicked session ended with %v, want status 0", err)
 	}
-	carol := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "carol"})
-	carol.WaitFor("Welcome")
+	carol := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol"})
 	op.Send("/ban carol 1h spam")
 	carol.WaitFor("You were banned by op for 1h: spam")
 	carol.WaitDisconnected()
+}
+
+func TestSessionsPerConnectionAreCapped(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{MaxConns: 1, MaxConnsPerIP: 1})
+	conn, err := gossh.Dial("tcp", srv.Addr, sshchattest.ClientConfig(t, sshchattest.Options{User: "multi"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var outs []*strings.Builder // kept so the sessions' output has somewhere to go
+	for i := range 5 {
+		sess, err := conn.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out, errOut strings.Builder
+		sess.Stdout, sess.Stderr = &out, &errOut
+		stdin, _ := sess.StdinPipe()
+		defer stdin.Close()
+		if err := sess.Shell(); err != nil {
+			t.Fatal(err)
+		}
+		if i == 4 {
+			// The fifth session is refused at once, with a reason.
+			var exit *gossh.ExitError
+			if err := sess.Wait(); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+				t.Fatalf("fifth session: %v", err)
+			}
+			if !strings.Contains(errOut.String(), "at most 4 sessions per connection") {
+				t.Fatalf("fifth session said %q", errOut.String())
+			}
+		}
+		outs = append(outs, &out)
+	}
+	deadline := time.Now().Add(sshchattest.DefaultTimeout)
+	for srv.Hub().Online() != 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d members online from one connection, want 4", srv.Hub().Online())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = outs
+}
+
+func TestAuthenticatedConnectionWithoutSessionIsClosed(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{HandshakeTimeout: 300 * time.Millisecond})
+	conn, err := gossh.Dial("tcp", srv.Addr, sshchattest.ClientConfig(t, sshchattest.Options{User: "idle"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	done := make(chan error, 1)
+	go func() { done <- conn.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(sshchattest.DefaultTimeout):
+		t.Fatal("a connection that opened no session was kept open")
+	}
+	if !strings.Contains(srv.Logs.String(), "no session opened in time") {
+		t.Fatal("not logged")
+	}
 }

@@ -1,73 +1,13 @@
 package sshchat_test
 
 import (
-	"fmt"
-	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat"
 	"github.com/sshchat/sshchat/sshchat/sshchattest"
 )
-
-// Helpers shared by rooms_test.go, history_test.go and crash_test.go.
-
-// historyPrefix is how a line shown from history starts: its time.
-var historyPrefix = regexp.MustCompile(`^\[\d{4}-\d\d-\d\d \d\d:\d\d\] `)
-
-var blockSeq atomic.Int64
-
-// block sends cmd and returns exactly the text the server wrote in answer
-// to it: an unknown command sent right after it marks the end, since the
-// server answers one member's lines in order. Use it on plain-mode clients
-// in rooms where nobody else is talking.
-func block(t *testing.T, c *sshchattest.Client, cmd string) string {
-	t.Helper()
-	start := len(c.Text())
-	end := fmt.Sprintf("/zzend%d", blockSeq.Add(1))
-	c.Send(cmd)
-	c.Send(end)
-	marker := fmt.Sprintf("*** Unknown command %s. Type /help for the list.\n", end)
-	text := c.WaitFor(marker)
-	return text[start : strings.Index(text[start:], marker)+start]
-}
-
-// lines splits text into lines without the empty last one.
-func lines(text string) []string {
-	return strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-}
-
-// hasLine reports whether text contains want as a whole line.
-func hasLine(text, want string) bool {
-	for _, l := range lines(text) {
-		if l == want {
-			return true
-		}
-	}
-	return false
-}
-
-// restart stops srv and starts a server on the same data folder and host
-// key (and the same clock, if injected), logging to a fresh buffer.
-func restart(t *testing.T, srv *sshchattest.Server) *sshchattest.Server {
-	t.Helper()
-	srv.Stop(t)
-	cfg := srv.Cfg
-	cfg.Logger = nil
-	return sshchattest.Start(t, cfg)
-}
-
-// startDurable starts a server whose data folder and host key outlive
-// restarts within the test.
-func startDurable(t *testing.T, cfg sshchat.Config) *sshchattest.Server {
-	t.Helper()
-	dir := t.TempDir()
-	cfg.DataDir = dir + "/data"
-	cfg.HostKeyPath = dir + "/keys/ssh_host_ed25519"
-	return sshchattest.Start(t, cfg)
-}
 
 // TestRoomIsolation: lines and join/leave announcements stay in their room;
 // /rooms, room-name rules, /part and the prompt.
@@ -187,8 +127,7 @@ func TestRoomIsolation(t *testing.T) {
 func TestTopic(t *testing.T) {
 	srv := startDurable(t, sshchat.Config{})
 	aliceKey, bobKey := sshchattest.NewKey(t), sshchattest.NewKey(t)
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
-	alice.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
 	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
 	bob.WaitFor("bob joined #lobby.")
 
@@ -217,14 +156,12 @@ func TestTopic(t *testing.T) {
 	}
 
 	// Someone joining sees the topic.
-	carol := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "carol"})
-	carol.WaitFor("Welcome")
+	carol := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol"})
 	carol.Send("/join #PROJ")
 	carol.WaitFor("*** You are now in #proj. (3 here)\n*** Topic: Project X: shipping Friday\n")
 
 	// A guest who creates a room owns nothing, so cannot set its topic.
-	guest := sshchattest.Dial(t, srv.Addr, sshchattest.Options{Guest: true})
-	guest.WaitFor("Welcome")
+	guest := dialWelcome(t, srv.Addr, sshchattest.Options{Guest: true})
 	guest.Send("/join #guests")
 	guest.WaitFor("*** You are now in #guests. (1 here)")
 	guest.WaitFor("joined #guests.")
@@ -234,23 +171,20 @@ func TestTopic(t *testing.T) {
 
 	// After a restart the topic, and who may change it, are the same.
 	srv = restart(t, srv)
-	dave := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "dave"})
-	dave.WaitFor("Welcome")
+	dave := dialWelcome(t, srv.Addr, sshchattest.Options{User: "dave"})
 	dave.Send("/join #proj")
 	dave.WaitFor("*** You are now in #proj. (1 here)\n*** Topic: Project X: shipping Friday\n")
 	if out := block(t, dave, "/rooms"); !strings.Contains(out, "***   #proj (1) Project X: shipping Friday\n") {
 		t.Errorf("/rooms after a restart:\n%s", out)
 	}
-	bob = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
-	bob.WaitFor("Welcome")
+	bob = dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
 	bob.Send("/join #proj")
 	bob.WaitFor("*** Topic: Project X")
 	bob.WaitFor("bob joined #proj.")
 	if out := block(t, bob, "/topic taken over"); out != refused {
 		t.Errorf("after a restart bob set the topic of #proj: %q", out)
 	}
-	alice = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
-	alice.WaitFor("Welcome")
+	alice = dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
 	alice.Send("/join #proj")
 	alice.WaitFor("*** Topic: Project X")
 	alice.Send("/topic Project Y")
@@ -262,12 +196,9 @@ func TestTopic(t *testing.T) {
 func TestPrivateMessages(t *testing.T) {
 	srv := startDurable(t, sshchat.Config{})
 	aliceKey, daveKey := sshchattest.NewKey(t), sshchattest.NewKey(t)
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
-	alice.WaitFor("Welcome")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	bob.WaitFor("Welcome")
-	carol := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "carol"})
-	carol.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
+	carol := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol"})
 
 	alice.Send("/msg bob meet me at noon")
 	bob.WaitFor("*alice* meet me at noon\n")
@@ -353,7 +284,7 @@ func TestPrivateMessages(t *testing.T) {
 // stands still, so the burst of five is used up and the rest is gathered
 // (flushed one real second later) on every run.
 func TestGatheredAnnouncementsKeepOrder(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)}
+	clock := newFakeClock(time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC))
 	srv := startDurable(t, sshchat.Config{Now: clock.Now})
 	var cs []*sshchattest.Client
 	for _, user := range []string{"alice", "bob", "carol", "dave", "erin"} {

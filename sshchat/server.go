@@ -34,6 +34,7 @@ type Server struct {
 
 	mu           sync.Mutex
 	listeners    map[net.Listener]struct{}
+	conns        map[*guardedConn]struct{}
 	sessions     map[*session]struct{}
 	shuttingDown bool
 	sessionsWG   sync.WaitGroup
@@ -58,6 +59,7 @@ func New(cfg Config) (*Server, error) {
 		limiter:   newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP, cfg.NewConnsPerIP),
 		hostKey:   signer,
 		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[*guardedConn]struct{}),
 		sessions:  make(map[*session]struct{}),
 		stop:      make(chan struct{}),
 	}
@@ -174,8 +176,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 	sessionsDone := make(chan struct{})
 	go func() {
+		defer close(sessionsDone)
+		defer s.recoverPanic("shutdown wait")
 		s.sessionsWG.Wait()
-		close(sessionsDone)
 	}()
 	var err error
 	select {
@@ -205,8 +208,17 @@ func (s *Server) Close() error {
 	for ln := range s.listeners {
 		ln.Close()
 	}
+	conns := make([]*guardedConn, 0, len(s.conns))
+	for g := range s.conns {
+		conns = append(conns, g)
+	}
 	s.mu.Unlock()
 	err := s.ssh.Close()
+	// The library closes the connections it tracks; these include the ones
+	// still in their handshake, which it does not.
+	for _, g := range conns {
+		g.Close()
+	}
 	s.stopOnce.Do(func() {
 		close(s.stop)
 		s.bg.Wait()
@@ -244,7 +256,7 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 			out = nil
 		}
 	}()
-	ip := remoteIP(conn.RemoteAddr())
+	ip := limiterKey(remoteIP(conn.RemoteAddr()))
 	// Address bans are refused in authentication, not here: OpenSSH shows
 	// nothing of what a server writes before its version line, and there
 	// the refusal can say why.
@@ -254,13 +266,25 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 		refuse(conn, why)
 		return nil
 	}
-	g := &guardedConn{Conn: conn, ip: ip, onClose: func() { s.limiter.release(ip) }}
-	g.timer = time.AfterFunc(s.cfg.HandshakeTimeout, func() {
+	g := &guardedConn{Conn: conn, ip: ip}
+	g.onClose = func() {
+		s.limiter.release(ip)
+		s.mu.Lock()
+		delete(s.conns, g)
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	s.conns[g] = struct{}{}
+	s.mu.Unlock()
+	// The handshake, authentication and the first session must all be done
+	// within HandshakeTimeout.
+	g.closeIfIdleAfter(s.cfg.HandshakeTimeout, func() {
 		// The server stores the ssh connection in the context once the
 		// handshake and authentication are done.
 		if ctx.Value(ssh.ContextKeyConn) == nil {
 			s.log.Info("handshake timeout", "addr", conn.RemoteAddr().String())
-			g.Close()
+		} else {
+			s.log.Info("no session opened in time", "addr", conn.RemoteAddr().String())
 		}
 	})
 	s.log.Debug("connect", "addr", conn.RemoteAddr().String())

@@ -46,10 +46,18 @@ func (s *Server) sessionMiddleware(ssh.Handler) ssh.Handler {
 
 func (s *Server) handleSession(sess ssh.Session) {
 	ctx := sess.Context()
-	conn, ok := ctx.Value(connKey{}).(net.Conn)
+	conn, ok := ctx.Value(connKey{}).(*guardedConn)
 	if !ok {
 		return
 	}
+	if !conn.sessionStarted() {
+		fmt.Fprintf(sess.Stderr(), "sshchat: at most %d sessions per connection\r\n", maxSessionsPerConn)
+		_ = sess.Exit(exitFailed)
+		return
+	}
+	defer conn.sessionEnded(s.cfg.HandshakeTimeout, func() {
+		s.log.Info("connection idle without a session", "addr", conn.RemoteAddr().String())
+	})
 	if sess.Subsystem() != "" {
 		fmt.Fprintf(sess.Stderr(), "sshchat: subsystems are not supported\n")
 		_ = sess.Exit(exitUsage)

@@ -72,8 +72,7 @@ func TestNoColourForNoColorDumbAndMono(t *testing.T) {
 	dumb.WaitFor("Welcome to #lobby, dumb!")
 	mono := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "mono", PTY: true})
 	mono.WaitFor("Welcome to #lobby, mono!")
-	speaker := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "speaker"})
-	speaker.WaitFor("Welcome")
+	speaker := dialWelcome(t, srv.Addr, sshchattest.Options{User: "speaker"})
 
 	mono.Send("/theme")
 	mono.WaitFor("Themes: default, mono. Yours is default. /theme NAME switches.")
@@ -124,14 +123,10 @@ func TestNoColourForNoColorDumbAndMono(t *testing.T) {
 
 func TestTimestampsInTheMembersZoneOverSSH(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{Now: viewClock})
-	warsaw := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "warsaw", PTY: true})
-	warsaw.WaitFor("Welcome")
-	ny := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "ny", BeforeShell: viewEnv("TZ=America/New_York")})
-	ny.WaitFor("Welcome")
-	utc := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "utc"})
-	utc.WaitFor("Welcome")
-	speaker := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "speaker"})
-	speaker.WaitFor("Welcome")
+	warsaw := dialWelcome(t, srv.Addr, sshchattest.Options{User: "warsaw", PTY: true})
+	ny := dialWelcome(t, srv.Addr, sshchattest.Options{User: "ny", BeforeShell: viewEnv("TZ=America/New_York")})
+	utc := dialWelcome(t, srv.Addr, sshchattest.Options{User: "utc"})
+	speaker := dialWelcome(t, srv.Addr, sshchattest.Options{User: "speaker"})
 
 	warsaw.Send("/tz")
 	warsaw.WaitFor("Your time zone is UTC (12:34 UTC).")
@@ -166,14 +161,10 @@ func TestTimestampsInTheMembersZoneOverSSH(t *testing.T) {
 
 func TestBellAndMentionBytes(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
-	alice.WaitFor("Welcome")
-	dumb := sshchattest.Dial(t, srv.Addr, viewPtyAs("carol", "dumb", nil))
-	dumb.WaitFor("Welcome")
-	script := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "script"})
-	script.WaitFor("Welcome")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	bob.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
+	dumb := dialWelcome(t, srv.Addr, viewPtyAs("carol", "dumb", nil))
+	script := dialWelcome(t, srv.Addr, sshchattest.Options{User: "script"})
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
 
 	// say has bob send line, waits until alice shows it, and returns the
 	// raw bytes alice received for it.
@@ -248,10 +239,8 @@ func TestBellAndMentionBytes(t *testing.T) {
 
 func TestAwayIsShownToOthers(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice"})
-	alice.WaitFor("Welcome")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	bob.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice"})
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
 
 	alice.Send("/away lunch \x1b[31mbreak")
 	alice.WaitFor("You are marked away (lunch [31mbreak). /back when you return.")
@@ -288,12 +277,9 @@ func TestAwayIsShownToOthers(t *testing.T) {
 
 func TestIgnoreHidesLinesAndPMsFromTheIgnorerOnly(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
-	alice.WaitFor("Welcome")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	bob.WaitFor("Welcome")
-	carol := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "carol"})
-	carol.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
+	carol := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol"})
 
 	alice.Send("/ignore bob")
 	alice.WaitFor("Ignoring bob: you will not see their lines or private messages.")
@@ -333,8 +319,7 @@ func TestIgnoreHidesLinesAndPMsFromTheIgnorerOnly(t *testing.T) {
 func TestPreferencesComeBackAfterRestart(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{Now: viewClock})
 	key := sshchattest.NewKey(t)
-	alice := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", Key: key, PTY: true})
-	alice.WaitFor("Welcome")
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: key, PTY: true})
 	for _, cmd := range []struct{ send, want string }{
 		{"/theme mono", "Theme: mono."},
 		{"/timestamp on", "Timestamps on."},
@@ -345,16 +330,14 @@ func TestPreferencesComeBackAfterRestart(t *testing.T) {
 		alice.WaitFor(cmd.want)
 	}
 	// A guest's choices are for the session only.
-	guest := sshchattest.Dial(t, srv.Addr, sshchattest.Options{Guest: true, PTY: true})
-	guest.WaitFor("Welcome")
+	guest := dialWelcome(t, srv.Addr, sshchattest.Options{Guest: true, PTY: true})
 	guest.Send("/theme mono")
 	guest.WaitFor("Theme: mono (for this session: guests' choices are not kept).")
 
-	srv = restartServer(t, srv, alice, guest)
+	srv = restart(t, srv, alice, guest)
 	alice = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", Key: key, PTY: true})
 	alice.WaitFor("Welcome to #lobby, alice!")
-	bob := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
-	bob.WaitFor("Welcome")
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
 
 	alice.Send("/theme")
 	alice.WaitFor("Yours is mono.")
@@ -374,8 +357,7 @@ func TestPreferencesComeBackAfterRestart(t *testing.T) {
 	}
 
 	// Another key gets the defaults.
-	other := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "other", PTY: true})
-	other.WaitFor("Welcome")
+	other := dialWelcome(t, srv.Addr, sshchattest.Options{User: "other", PTY: true})
 	other.Send("/theme")
 	other.WaitFor("Yours is default.")
 	other.Send("/tz")
@@ -409,8 +391,7 @@ func TestMOTDIsShownSanitized(t *testing.T) {
 
 func TestBotModeHasPlainProtocolAndNoReplay(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
-	human := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "human"})
-	human.WaitFor("Welcome")
+	human := dialWelcome(t, srv.Addr, sshchattest.Options{User: "human"})
 	human.Send("old line one")
 	human.Send("old line two")
 	human.WaitFor("human: old line two")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"io"
@@ -68,46 +67,28 @@ var listening = regexp.MustCompile(`msg=listening addr=(\S+) host_key=(\S+)`)
 // key fingerprint from its log.
 func startBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, string, string) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
+	cmd, addr, log := startBinaryLogged(t, bin, args...)
+	m := listening.FindStringSubmatch(log.waitLine(t, "msg=listening", 1))
+	return cmd, addr, m[2]
+}
+
+// buildBinary builds the sshchat binary into a fresh folder and returns
+// the folder and the binary's path.
+func buildBinary(t *testing.T) (dir, bin string) {
+	t.Helper()
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "sshchat")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	found := make(chan []string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m
-			}
-		}
-		close(found)
-	}()
-	select {
-	case m, ok := <-found:
-		if !ok {
-			t.Fatal("server exited before listening")
-		}
-		return cmd, m[1], m[2]
-	case <-time.After(30 * time.Second):
-		t.Fatal("server did not start listening")
-	}
-	return nil, "", ""
+	return dir, bin
 }
 
 func TestBinaryHostKeyAndSignalShutdown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "sshchat")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	dir, bin := buildBinary(t)
 	keyPath := filepath.Join(dir, "keys", "ssh_host_ed25519")
 	args := []string{"--addr", "127.0.0.1:0", "--host-key", keyPath, "--data", filepath.Join(dir, "data")}
 

@@ -55,7 +55,8 @@ func (l *binaryLog) waitLine(t *testing.T, want string, n int) string {
 	}
 }
 
-// startBinaryLogged is startBinary that keeps every log line: the reload
+// startBinaryLogged runs the real sshchat binary, waits for it to listen
+// and returns its address and its log, which keeps every line: the reload
 // test waits for what the server logs after SIGHUP.
 func startBinaryLogged(t *testing.T, bin string, args ...string) (*exec.Cmd, string, *binaryLog) {
 	t.Helper()
@@ -117,11 +118,7 @@ func TestSIGHUPReloadsOperators(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "sshchat")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	dir, bin := buildBinary(t)
 	opKey := sshchattest.NewKey(t)
 	admins := filepath.Join(dir, "admins")
 	writeAuthorizedKeys(t, admins, opKey)

@@ -142,6 +142,10 @@ func (h *Hub) cmdNick(m *Member, args string) {
 	}
 
 	h.mu.Lock()
+	if m.Room() == nil {
+		h.mu.Unlock() // they left while the store was asked
+		return
+	}
 	if other, taken := h.nicks[sanitize.FoldNick(wanted)]; taken && other != m {
 		h.mu.Unlock()
 		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", other.Nick()))

@@ -104,7 +104,7 @@ func (h *Hub) cmdBan(m *Member, args string) {
 	if d > 0 {
 		ban.Expires = now.Add(d)
 	}
-	var victims []*Member
+	var hits func(*Member) bool
 	var shown string
 	if strings.HasPrefix(who, "ip:") {
 		p, ok := ipBanPrefix(who)
@@ -117,10 +117,10 @@ func (h *Hub) cmdBan(m *Member, args string) {
 			ban.Target = "ip:" + p.Addr().String()
 		}
 		shown = ban.Target
-		victims = h.membersWhere(func(o *Member) bool {
+		hits = func(o *Member) bool {
 			ap, err := netip.ParseAddrPort(o.identity.Addr)
 			return err == nil && p.Contains(ap.Addr().Unmap())
-		})
+		}
 	} else {
 		t, ok := h.resolve(m, who)
 		if !ok {
@@ -136,7 +136,7 @@ func (h *Hub) cmdBan(m *Member, args string) {
 		}
 		ban.Target = t.key
 		shown = t.nick
-		victims = h.membersWhere(func(o *Member) bool { return o.key() == t.key })
+		hits = func(o *Member) bool { return o.key() == t.key }
 	}
 	ctx, cancel := h.ctx()
 	err := h.store.AddBan(ctx, ban)
@@ -149,6 +149,9 @@ func (h *Hub) cmdBan(m *Member, args string) {
 	h.mod.mu.Lock()
 	h.mod.bans[ban.Target] = ban
 	h.mod.mu.Unlock()
+	// Listed only now that the ban is in force: a session admitted a
+	// moment ago is caught too.
+	victims := h.membersWhere(hits)
 	span := ""
 	if d > 0 {
 		span = " for " + formatDuration(d)

@@ -1,9 +1,11 @@
 package chat
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
+	"github.com/sshchat/sshchat/sshchat/store"
 )
 
 func (h *Hub) cmdMsg(m *Member, args string) {
@@ -76,7 +78,10 @@ func (h *Hub) privateOffline(m *Member, to, text string) {
 		owned = shown
 	}
 	ev := &Event{Kind: KindPrivate, Time: h.cfg.Now(), From: m.Nick(), FromKey: m.key(), To: owned, ToKey: owner, Text: text}
-	if err := h.store.SaveOffline(ctx, ev.message()); err != nil {
+	if err := h.store.SaveOffline(ctx, ev.message()); errors.Is(err, store.ErrMailboxFull) {
+		h.notice(m, fmt.Sprintf("%s is away and already has %d messages waiting; not kept.", owned, store.MaxOffline))
+		return
+	} else if err != nil {
 		h.log.Error("save offline message", "err", err)
 		h.notice(m, fmt.Sprintf("%s is away and the message could not be kept; try later.", owned))
 		return

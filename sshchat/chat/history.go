@@ -8,10 +8,20 @@ import (
 	"github.com/sshchat/sshchat/sshchat/store"
 )
 
-// pushReplay queues events to m as history, under a heading.
+// pushReplay queues events to m as history, under a heading. A replay
+// takes at most half the member's outbox, so that asking for history can
+// never get a member cut off: when events do not fit, the newest are shown
+// and the heading says how many older ones were left out.
 func pushReplay(m *Member, heading string, events []*Event) {
+	budget, skip := m.out.limit/2, len(events)
+	for used := 0; skip > 0 && used+events[skip-1].size() <= budget; skip-- {
+		used += events[skip-1].size()
+	}
+	if skip > 0 {
+		heading += fmt.Sprintf(" (%d older %s left out: too long to show at once)", skip, plural(skip, "line", "lines"))
+	}
 	ok := m.out.Push(&Event{Kind: KindNotice, Text: heading})
-	for _, ev := range events {
+	for _, ev := range events[skip:] {
 		ok = m.out.Push(ev.asReplay()) && ok
 	}
 	if !ok {

@@ -270,7 +270,16 @@ func (h *Hub) nickCandidates(wanted, key string) (candidates []string, why strin
 	if guestShaped(wanted) {
 		why, wanted = wanted+" is a name for guests without a key", ""
 	}
-	if wanted != "" {
+	// A key owns one nick: the first it uses. Connecting under another
+	// name does not move that ownership (only /nick does): the other name
+	// is used if no key owns it.
+	owned, err := h.store.OwnedNick(ctx, key)
+	if err != nil {
+		h.log.Error("look up owned nick", "err", err)
+	}
+	switch {
+	case wanted == "":
+	case owned == "":
 		owner, err := h.store.ClaimNick(ctx, wanted, key)
 		switch {
 		case err != nil:
@@ -280,10 +289,22 @@ func (h *Hub) nickCandidates(wanted, key string) (candidates []string, why strin
 		default:
 			why = wanted + " belongs to someone else's key"
 		}
+	case sanitize.FoldNick(owned) == sanitize.FoldNick(wanted):
+		candidates = append(candidates, owned)
+	default:
+		owner, err := h.store.NickOwner(ctx, wanted)
+		switch {
+		case err != nil:
+			h.log.Error("look up nick owner", "nick", wanted, "err", err)
+		case owner == "":
+			candidates = append(candidates, wanted)
+		default:
+			why = wanted + " belongs to someone else's key"
+		}
 	}
 	// A key that owns a nick gets it back when it cannot have what it
 	// asked for.
-	if owned, err := h.store.OwnedNick(ctx, key); err == nil && owned != "" && len(candidates) == 0 {
+	if owned != "" && len(candidates) == 0 {
 		candidates = append(candidates, owned)
 	}
 	base := wanted
@@ -392,10 +413,12 @@ func (h *Hub) Disconnect(m *Member, reason string) { h.disconnect(m, reason) }
 
 func (h *Hub) disconnect(m *Member, reason string) {
 	m.kickReason.CompareAndSwap(nil, &reason)
+	// The connection first: leaving announces, which can wait on the
+	// store, and whoever cuts a stuck client off must not wait.
+	m.peer.Disconnect(reason)
 	if h.leave(m, reason, true) {
 		h.log.Warn("disconnect", "nick", m.Nick(), "addr", m.identity.Addr, "reason", reason)
 	}
-	m.peer.Disconnect(reason)
 }
 
 // ejectGrace is how long a kicked or banned member's session has to show

@@ -245,3 +245,22 @@ func waitText(t *testing.T, m *Member, want string) string {
 	}
 	return b.String()
 }
+
+func TestReplayNeverOverflowsTheOutbox(t *testing.T) {
+	h := quietHub(Config{OutboxBytes: 16 << 10, Scrollback: 200})
+	defer h.Close()
+	sender, _ := join(t, h, "sender")
+	long := strings.Repeat("x", 900)
+	for i := range 100 {
+		h.Handle(sender, fmt.Sprintf("%03d %s", i, long))
+		drainText(sender)
+	}
+	late, peer := join(t, h, "late")
+	text := drainText(late)
+	if peer.disconnected() {
+		t.Fatal("the scrollback replay overflowed the newcomer's outbox")
+	}
+	if !strings.Contains(text, "older lines left out") || !strings.Contains(text, "099 "+long) {
+		t.Fatalf("replay did not keep the newest lines under a heading saying what was left out:\n%.300s", text)
+	}
+}

@@ -87,6 +87,12 @@ func (r *Room) join(m *Member, replay bool) {
 	if _, ok := r.index[m]; ok {
 		return
 	}
+	if m.room.Load() != r {
+		// They left (or moved on) after choosing this room: leaving
+		// clears m.room before it removes m, so a late join must not
+		// add a member nobody will remove.
+		return
+	}
 	if replay {
 		recent := r.recent
 		if r.retention > 0 {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -64,9 +65,19 @@ type History interface {
 	// (private messages appended before t are deleted too, and counted).
 	PruneBefore(ctx context.Context, t time.Time) (int64, error)
 	// SaveOffline keeps a private message for a key whose owner is offline
-	// (written synchronously, durable on return). m.ToKey must be set.
+	// (written synchronously, durable on return). m.ToKey must be set. It
+	// returns ErrMailboxFull, keeping nothing, when MaxOffline messages
+	// are already kept for that key.
 	SaveOffline(ctx context.Context, m Message) error
 	// TakeOffline returns and deletes the private messages kept for toKey,
 	// oldest first.
 	TakeOffline(ctx context.Context, toKey string) ([]Message, error)
 }
+
+// MaxOffline is how many private messages are kept for one key while its
+// owner is away: enough for a long absence, few enough that a flood of them
+// fits in one screenful of the owner's outbox when they return.
+const MaxOffline = 100
+
+// ErrMailboxFull is SaveOffline's answer when MaxOffline messages wait.
+var ErrMailboxFull = errors.New("mailbox full")

@@ -390,10 +390,19 @@ func (s *Store) SaveOffline(ctx context.Context, m store.Message) error {
 	if m.Time.IsZero() {
 		return errors.New("save offline message: message has no time")
 	}
-	_, err := s.exec(ctx, "save offline message", `INSERT INTO offline
-		(to_key, time, kind, from_nick, from_key, to_nick, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		m.ToKey, m.Time.UnixMicro(), m.Kind, m.From, m.FromKey, m.To, m.Text)
-	return err
+	return s.writeTx(ctx, "save offline message", func(tx *sql.Tx) error {
+		var kept int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM offline WHERE to_key = ?`, m.ToKey).Scan(&kept); err != nil {
+			return err
+		}
+		if kept >= store.MaxOffline {
+			return store.ErrMailboxFull
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO offline
+			(to_key, time, kind, from_nick, from_key, to_nick, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			m.ToKey, m.Time.UnixMicro(), m.Kind, m.From, m.FromKey, m.To, m.Text)
+		return err
+	})
 }
 
 // TakeOffline returns and deletes, in one transaction, the private messages

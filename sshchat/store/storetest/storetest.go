@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"Search", testSearch},
 		{"Prune", testPrune},
 		{"Offline", testOffline},
+		{"MailboxFull", testMailboxFull},
 		{"Nicks", testNicks},
 		{"Operators", testOperators},
 		{"Bans", testBans},
@@ -401,6 +402,25 @@ func testOffline(t *testing.T, s store.Store) {
 	got, err = s.TakeOffline(ctx(t), "SHA256:carol")
 	must(t, err)
 	wantTexts(t, "TakeOffline(carol)", got, "hi carol")
+}
+
+// testMailboxFull: at most store.MaxOffline messages wait for one key.
+func testMailboxFull(t *testing.T, s store.Store) {
+	m := store.Message{Time: base, Kind: store.KindPM, From: "alice", FromKey: "SHA256:alice", To: "dave", ToKey: "SHA256:dave"}
+	for i := range store.MaxOffline {
+		m.Text = fmt.Sprintf("message %d", i)
+		must(t, s.SaveOffline(ctx(t), m))
+	}
+	m.Text = "one too many"
+	if err := s.SaveOffline(ctx(t), m); !errors.Is(err, store.ErrMailboxFull) {
+		t.Fatalf("message %d: %v, want ErrMailboxFull", store.MaxOffline+1, err)
+	}
+	got, err := s.TakeOffline(ctx(t), "SHA256:dave")
+	must(t, err)
+	if len(got) != store.MaxOffline {
+		t.Fatalf("kept %d, want %d", len(got), store.MaxOffline)
+	}
+	must(t, s.SaveOffline(ctx(t), m)) // room again once taken
 }
 
 func testNicks(t *testing.T, s store.Store) {
