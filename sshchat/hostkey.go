@@ -33,6 +33,19 @@ func loadOrCreateHostKey(path string) (signer gossh.Signer, created bool, err er
 	return signer, created, nil
 }
 
+// hostKeyExposure says what is wrong with the permissions of an existing
+// host key and its folder, or "" when others can neither read the key nor
+// replace it.
+func hostKeyExposure(path string) string {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Sprintf("host key %s is readable by others (mode %o); chmod 600 it", path, fi.Mode().Perm())
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err == nil && fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Sprintf("host key folder %s is writable by others (mode %o)", filepath.Dir(path), fi.Mode().Perm())
+	}
+	return ""
+}
+
 func generateHostKey(path string) ([]byte, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create host key folder for %s: %w", path, err)

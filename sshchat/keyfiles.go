@@ -39,23 +39,31 @@ func readKeyFile(path string) ([]string, error) {
 }
 
 // Reload re-reads the admins and allowlist files (the program calls it on
-// SIGHUP). On error the previous lists stay in force.
+// SIGHUP). Both are read before either is applied: on error the previous
+// lists both stay in force.
 func (s *Server) Reload() error {
+	var admins, allowed []string
+	var err error
 	if s.cfg.AdminsFile != "" {
-		keys, err := readKeyFile(s.cfg.AdminsFile)
-		if err != nil {
+		if admins, err = readKeyFile(s.cfg.AdminsFile); err != nil {
 			return err
 		}
-		s.hub.SetFileOperators(keys)
-		s.log.Info("loaded operators", "path", s.cfg.AdminsFile, "keys", len(keys))
 	}
 	if s.cfg.AllowlistFile != "" {
-		keys, err := readKeyFile(s.cfg.AllowlistFile)
-		if err != nil {
+		if allowed, err = readKeyFile(s.cfg.AllowlistFile); err != nil {
 			return err
 		}
-		s.hub.SetAllowlist(keys)
-		s.log.Info("loaded allowlist", "path", s.cfg.AllowlistFile, "keys", len(keys))
+	}
+	if s.cfg.AdminsFile != "" {
+		s.hub.SetFileOperators(admins)
+		s.log.Info("loaded operators", "path", s.cfg.AdminsFile, "keys", len(admins))
+	}
+	if s.cfg.AllowlistFile != "" {
+		if allowed == nil {
+			allowed = []string{} // an empty list admits nobody; nil would turn the list off
+		}
+		s.hub.SetAllowlist(allowed)
+		s.log.Info("loaded allowlist", "path", s.cfg.AllowlistFile, "keys", len(allowed))
 	}
 	return nil
 }

@@ -91,6 +91,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	if created {
 		s.log.Info("generated host key", "path", cfg.HostKeyPath)
+	} else if warning := hostKeyExposure(cfg.HostKeyPath); warning != "" {
+		s.log.Warn(warning)
 	}
 	s.log.Info("opened store", "path", dbPath)
 
