@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,17 @@ type Event struct {
 	Replay bool
 
 	rendered [numStyles]atomic.Pointer[[]byte]
+	lower    atomic.Pointer[string] // Text folded to lower case, for mentions
+}
+
+// lowerText is Text in lower case, computed once for all recipients.
+func (e *Event) lowerText() string {
+	if p := e.lower.Load(); p != nil {
+		return *p
+	}
+	l := strings.ToLower(e.Text)
+	e.lower.CompareAndSwap(nil, &l)
+	return *e.lower.Load()
 }
 
 // size is what an event costs in an outbox: roughly its rendered length.

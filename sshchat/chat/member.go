@@ -2,6 +2,8 @@ package chat
 
 import (
 	"sync"
+
+	"github.com/sshchat/sshchat/sshchat/sanitize"
 	"sync/atomic"
 	"time"
 )
@@ -43,8 +45,9 @@ type Member struct {
 	out      *Outbox
 	peer     Peer
 
-	nick atomic.Pointer[string] // written under Hub.mu
-	room atomic.Pointer[Room]   // written under Hub.mu
+	nick   atomic.Pointer[string] // written under Hub.mu
+	folded atomic.Pointer[string] // sanitize.FoldNick of nick
+	room   atomic.Pointer[Room]   // written under Hub.mu
 
 	lastActive atomic.Int64 // unix nanoseconds of the last line typed
 	replyTo    atomic.Pointer[string]
@@ -90,7 +93,11 @@ func (m *Member) LeaveReason() string {
 	return ""
 }
 
-func (m *Member) setNick(n string) { m.nick.Store(&n) }
+func (m *Member) setNick(n string) {
+	f := sanitize.FoldNick(n)
+	m.folded.Store(&f)
+	m.nick.Store(&n)
+}
 
 // Room returns the room the member is in, or nil once they have left.
 func (m *Member) Room() *Room { return m.room.Load() }

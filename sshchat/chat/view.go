@@ -61,7 +61,8 @@ func (m *Member) Render(dst []byte, ev *Event, terminal bool) []byte {
 	if terminal && m.colour && p.Theme != ThemeMono {
 		style = StyleANSI
 	}
-	if terminal && m.rings(ev, p.Bell) {
+	mentioned := terminal && m.mentioned(ev)
+	if terminal && m.rings(ev, p.Bell, mentioned) {
 		dst = append(dst, '\a')
 	}
 	if p.Timestamps && !ev.Replay && !ev.Time.IsZero() {
@@ -79,7 +80,7 @@ func (m *Member) Render(dst []byte, ev *Event, terminal bool) []byte {
 			dst = append(dst, ansiReset...)
 		}
 	}
-	if terminal && m.mentioned(ev) {
+	if mentioned {
 		if style == StyleANSI {
 			dst = append(dst, "\x1b[1;31m»\x1b[0m "...)
 		} else {
@@ -95,14 +96,13 @@ func (m *Member) mentioned(ev *Event) bool {
 	if ev.Kind != KindMessage && ev.Kind != KindEmote || ev.Replay {
 		return false
 	}
-	nick := m.Nick()
-	if ev.From == nick {
+	if ev.From == m.Nick() {
 		return false
 	}
-	return mentions(ev.Text, nick)
+	return foundWord(ev.lowerText(), *m.folded.Load())
 }
 
-func (m *Member) rings(ev *Event, mode BellMode) bool {
+func (m *Member) rings(ev *Event, mode BellMode, mentioned bool) bool {
 	if ev.Replay || ev.From == m.Nick() {
 		return false
 	}
@@ -110,17 +110,23 @@ func (m *Member) rings(ev *Event, mode BellMode) bool {
 	case BellOn:
 		return ev.Kind == KindMessage || ev.Kind == KindEmote || ev.Kind == KindPrivate
 	case BellMentions:
-		return ev.Kind == KindPrivate || m.mentioned(ev)
+		return ev.Kind == KindPrivate || mentioned
 	}
 	return false
 }
 
 // mentions reports whether text names nick as a whole word, ignoring case.
 func mentions(text, nick string) bool {
-	if nick == "" {
+	return foundWord(strings.ToLower(text), sanitize.FoldNick(nick))
+}
+
+// foundWord reports whether want occurs in lower as a whole word; both are
+// already folded. It runs for every recipient of every line, so it does
+// not allocate: the event folds its text once for all of them.
+func foundWord(lower, want string) bool {
+	if want == "" {
 		return false
 	}
-	lower, want := strings.ToLower(text), sanitize.FoldNick(nick)
 	for i := 0; ; {
 		j := strings.Index(lower[i:], want)
 		if j < 0 {
