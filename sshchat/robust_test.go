@@ -570,3 +570,18 @@ func TestAuthenticatedConnectionWithoutSessionIsClosed(t *testing.T) {
 		t.Fatal("not logged")
 	}
 }
+
+func TestUpArrowRecallsTypedLines(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	a := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alice", PTY: true})
+	a.WaitFor("Welcome")
+	b := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bob"})
+	b.WaitFor("Welcome")
+	a.Send("first line")
+	a.Send("second line")
+	b.WaitFor("alice: second line")
+	a.Write("\x1b[A\x1b[A\r") // Up, Up, Enter: the line before last again
+	b.WaitCount("alice: first line", 2)
+	a.Write("\x1bOA\r") // SS3 Up (tmux, screen): the last line
+	b.WaitCount("alice: first line", 3)
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -156,9 +157,24 @@ type sink interface {
 	finish()
 }
 
-// maxKeptBuffer is the largest write buffer a writer keeps between writes;
-// a burst may need more, but an idle session should not hold it.
-const maxKeptBuffer = 4 << 10
+// writeBuffers lends write buffers to session writers: a buffer is held
+// only while a write is being built and sent, so a thousand idle sessions
+// hold none (memory per session is what limits how many people a server
+// carries).
+var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// maxPooledBuffer is the largest buffer given back to the pool; a rare
+// burst's buffer is left to the garbage collector.
+const maxPooledBuffer = 64 << 10
+
+func getBuffer() *[]byte { return writeBuffers.Get().(*[]byte) }
+
+func putBuffer(b *[]byte) {
+	if cap(*b) <= maxPooledBuffer {
+		*b = (*b)[:0]
+		writeBuffers.Put(b)
+	}
+}
 
 // writeLoop is the member's writer: it waits for queued events, renders
 // them once per style (shared with every other recipient) and writes them
@@ -168,7 +184,6 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 	m := se.member
 	box := m.Outbox()
 	var events []*chat.Event
-	var buf []byte
 	windows := out.windows()
 	for {
 		final := false
@@ -188,19 +203,24 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 			final = true
 		}
 		events = box.Drain(events[:0])
-		buf = buf[:0]
+		pooled := getBuffer()
+		buf := *pooled
 		for _, ev := range events {
 			buf = render(buf, ev)
 		}
 		clear(events)
-		if len(buf) > 0 {
-			if err := se.timed(func() error { return out.write(buf) }); err != nil {
-				se.srv.hub.Leave(m, "write failed")
-				return
-			}
+		if cap(events) > 64 {
+			events = nil
 		}
-		if cap(buf) > maxKeptBuffer {
-			buf = nil
+		var err error
+		if len(buf) > 0 {
+			err = se.timed(func() error { return out.write(buf) })
+		}
+		*pooled = buf
+		putBuffer(pooled)
+		if err != nil {
+			se.srv.hub.Leave(m, "write failed")
+			return
 		}
 		if final {
 			_ = se.timed(func() error { out.finish(); return nil })

@@ -46,7 +46,7 @@ type termConn struct {
 
 	// Guarded by mu.
 	batching bool
-	pending  []byte
+	pending  *[]byte // a pooled buffer while batching
 }
 
 func (c *termConn) Read(p []byte) (int, error) {
@@ -58,7 +58,7 @@ func (c *termConn) Read(p []byte) (int, error) {
 
 func (c *termConn) Write(p []byte) (int, error) {
 	if c.batching {
-		c.pending = append(c.pending, p...)
+		*c.pending = append(*c.pending, p...)
 		return len(p), nil
 	}
 	return c.out.Write(p)
@@ -66,18 +66,17 @@ func (c *termConn) Write(p []byte) (int, error) {
 
 // batch runs fn with the Terminal's writes gathered into one write.
 func (c *termConn) batch(fn func() error) error {
+	c.pending = getBuffer()
 	c.batching = true
 	err := fn()
 	c.batching = false
-	if len(c.pending) > 0 {
-		if _, werr := c.out.Write(c.pending); err == nil {
+	if len(*c.pending) > 0 {
+		if _, werr := c.out.Write(*c.pending); err == nil {
 			err = werr
 		}
 	}
-	c.pending = c.pending[:0]
-	if cap(c.pending) > maxKeptBuffer {
-		c.pending = nil
-	}
+	putBuffer(c.pending)
+	c.pending = nil
 	return err
 }
 
@@ -96,6 +95,7 @@ func (se *session) runTerminal(st *ptyState) {
 	keys := termio.NewKeyReader(se.ssh, 4*se.srv.hub.MaxLine()+1024)
 	sc.conn = &termConn{keys: keys, out: se.ssh, mu: &sc.mu}
 	sc.t = term.NewTerminal(sc.conn, prompt(se.member))
+	sc.t.History = &lineHistory{}
 	hub, m := se.srv.hub, se.member
 	sc.t.AutoCompleteCallback = complete.New(func() complete.Candidates {
 		return complete.Candidates{Commands: hub.CommandNames(m), Nicks: hub.Nicks(), Rooms: hub.RoomNames()}
@@ -177,3 +177,24 @@ func (sc *screen) eraseEcho(prompt, line string) {
 	rows := cols/sc.width + 1
 	_, _ = sc.conn.Write(fmt.Appendf(nil, "\x1b[%dA\r\x1b[J", rows))
 }
+
+// maxHistory is how many typed lines Up/Down can recall.
+const maxHistory = 100
+
+// lineHistory is the line editor's history. x/term's own keeps a fixed
+// array of 100 entries per session from the start; this one grows as
+// lines are typed, so idle sessions cost nothing.
+type lineHistory struct{ entries []string } // oldest first
+
+func (h *lineHistory) Add(entry string) {
+	if len(h.entries) == maxHistory {
+		copy(h.entries, h.entries[1:])
+		h.entries = h.entries[:maxHistory-1]
+	}
+	h.entries = append(h.entries, entry)
+}
+
+func (h *lineHistory) Len() int { return len(h.entries) }
+
+// At returns the idx-th most recent entry (0 is the newest).
+func (h *lineHistory) At(idx int) string { return h.entries[len(h.entries)-1-idx] }
