@@ -15,6 +15,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	// Time zones for /tz even where the system has no zoneinfo (minimal
+	// containers): about 450 KB in the binary.
+	_ "time/tzdata"
 
 	"github.com/sshchat/sshchat/sshchat"
 	"github.com/sshchat/sshchat/sshchat/chat"
