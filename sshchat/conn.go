@@ -95,6 +95,7 @@ type guardedConn struct {
 	mu       sync.Mutex
 	sessions int
 	timer    *time.Timer
+	closed   bool // no timer is armed after Close
 }
 
 // maxSessionsPerConn bounds the sessions one connection may carry (OpenSSH
@@ -107,6 +108,9 @@ const maxSessionsPerConn = 4
 func (c *guardedConn) closeIfIdleAfter(d time.Duration, log func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
 	if c.timer != nil {
 		c.timer.Stop()
 	}
@@ -151,6 +155,7 @@ func (c *guardedConn) Close() error {
 	err := net.ErrClosed
 	c.closeOnce.Do(func() {
 		c.mu.Lock()
+		c.closed = true
 		if c.timer != nil {
 			c.timer.Stop()
 		}

@@ -1,6 +1,7 @@
 package sshchat
 
 import (
+	"net"
 	"testing"
 	"time"
 )
@@ -42,5 +43,26 @@ func TestConnLimiterForgetsIdleAddresses(t *testing.T) {
 	}
 	if len(l.perIP) != 0 || l.total != 0 {
 		t.Fatalf("slots leaked: total %d, per address %d", l.total, len(l.perIP))
+	}
+}
+
+func TestNoIdleTimerAfterClose(t *testing.T) {
+	a, b := net.Pipe()
+	defer b.Close()
+	c := &guardedConn{Conn: a, onClose: func() {}}
+	c.sessionStarted()
+	c.Close()
+	fired := make(chan struct{}, 1)
+	c.sessionEnded(time.Millisecond, func() { fired <- struct{}{} })
+	c.mu.Lock()
+	armed := c.timer != nil && c.timer.Stop()
+	c.mu.Unlock()
+	if armed {
+		t.Fatal("an idle timer was armed on a closed connection")
+	}
+	select {
+	case <-fired:
+		t.Fatal("the idle timer fired after Close")
+	default:
 	}
 }

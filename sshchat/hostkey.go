@@ -38,7 +38,7 @@ func loadOrCreateHostKey(path string) (signer gossh.Signer, created bool, err er
 // replace it.
 func hostKeyExposure(path string) string {
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		return fmt.Sprintf("host key %s is readable by others (mode %o); chmod 600 it", path, fi.Mode().Perm())
+		return fmt.Sprintf("host key %s is open to its group or others (mode %o); chmod 600 it", path, fi.Mode().Perm())
 	}
 	if fi, err := os.Stat(filepath.Dir(path)); err == nil && fi.Mode().Perm()&0o022 != 0 {
 		return fmt.Sprintf("host key folder %s is writable by others (mode %o)", filepath.Dir(path), fi.Mode().Perm())

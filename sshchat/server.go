@@ -276,6 +276,11 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 		s.mu.Unlock()
 	}
 	s.mu.Lock()
+	if s.shuttingDown {
+		s.mu.Unlock()
+		s.limiter.release(ip)
+		return nil
+	}
 	s.conns[g] = struct{}{}
 	s.mu.Unlock()
 	// The handshake, authentication and the first session must all be done

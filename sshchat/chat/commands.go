@@ -120,6 +120,9 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", other.Nick()))
 		return
 	}
+	if m.Room() == nil {
+		return // they are leaving
+	}
 	// Ownership first: a keyed member's new nick becomes theirs (and the
 	// old one is released); nobody takes a nick another key owns.
 	ctx, cancel := h.ctx()

@@ -1,10 +1,10 @@
 package chat
 
 import (
-	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/sshchat/sshchat/sshchat/sanitize"
 	"github.com/sshchat/sshchat/sshchat/store"
 )
 
@@ -55,7 +55,7 @@ func (e *Event) lowerText() string {
 	if p := e.lower.Load(); p != nil {
 		return *p
 	}
-	l := strings.ToLower(e.Text)
+	l := sanitize.FoldNick(e.Text) // ASCII only, like nicks themselves
 	e.lower.CompareAndSwap(nil, &l)
 	return *e.lower.Load()
 }

@@ -8,26 +8,36 @@ import (
 	"github.com/sshchat/sshchat/sshchat/store"
 )
 
-// pushReplay queues events to m as history, under a heading. A replay
-// takes at most half the member's outbox, so that asking for history can
-// never get a member cut off: when events do not fit, the newest are shown
-// and the heading says how many older ones were left out.
-func pushReplay(m *Member, heading string, events []*Event) {
-	budget, skip := m.out.limit/2, len(events)
-	for used := 0; skip > 0 && used+events[skip-1].size() <= budget; skip-- {
-		used += events[skip-1].size()
+// replayBudget is how many bytes of history may be queued to m at once:
+// half of the outbox's free space, so that asking for history can never get
+// a member cut off and live lines still find room behind it.
+func replayBudget(m *Member) int { return m.out.free() / 2 }
+
+// pushReplay queues events to m as history, under a heading, keeping the
+// newest that fit in budget bytes; it returns how many older ones it left
+// out (the heading then says so, in the words of unit).
+func pushReplay(m *Member, heading string, events []*Event, budget int, unit [2]string) (left int) {
+	left = len(events)
+	for used := 0; left > 0 && used+events[left-1].size() <= budget; left-- {
+		used += events[left-1].size()
 	}
-	if skip > 0 {
-		heading += fmt.Sprintf(" (%d older %s left out: too long to show at once)", skip, plural(skip, "line", "lines"))
+	if left > 0 {
+		heading += fmt.Sprintf(" (%d older %s left out: too long to show at once)", left, plural(left, unit[0], unit[1]))
 	}
 	ok := m.out.Push(&Event{Kind: KindNotice, Text: heading})
-	for _, ev := range events[skip:] {
+	for _, ev := range events[left:] {
 		ok = m.out.Push(ev.asReplay()) && ok
 	}
 	if !ok {
 		m.cutOff("outbox overflow")
 	}
+	return left
 }
+
+var (
+	lineUnit    = [2]string{"line", "lines"}
+	messageUnit = [2]string{"message", "messages"}
+)
 
 // deliverOffline hands a keyed member the private messages kept for them
 // while they were away.
@@ -49,10 +59,25 @@ func (h *Hub) deliverOffline(m *Member) {
 	for i, msg := range msgs {
 		events[i] = replayOf(msg)
 	}
-	pushReplay(m, fmt.Sprintf("%d %s while you were away:", len(msgs), plural(len(msgs), "message", "messages")), events)
+	// Messages taken from the mailbox must not be lost: those that do not
+	// fit now go back to it, for the next login.
+	heading := fmt.Sprintf("%d %s while you were away:", len(msgs), plural(len(msgs), "message", "messages"))
+	left := pushReplay(m, heading, events, m.out.free()-mailboxReserve, messageUnit)
+	for _, msg := range msgs[:left] {
+		if err := h.store.SaveOffline(ctx, msg); err != nil {
+			h.log.Error("keep offline message for later", "fingerprint", m.key(), "err", err)
+		}
+	}
+	if left > 0 {
+		h.notice(m, fmt.Sprintf("The %d older %s are kept for your next login.", left, plural(left, "message", "messages")))
+	}
 	last := events[len(events)-1].From
 	m.replyTo.Store(&last)
 }
+
+// mailboxReserve is outbox space kept free for live lines while the
+// messages kept during an absence are shown.
+const mailboxReserve = 16 << 10
 
 const maxHistoryLines = 500
 
@@ -85,7 +110,7 @@ func (h *Hub) cmdHistory(m *Member, args string) {
 	for i, msg := range msgs {
 		events[i] = replayOf(msg)
 	}
-	pushReplay(m, fmt.Sprintf("Last %d %s of %s:", len(events), plural(len(events), "line", "lines"), room.Name()), events)
+	pushReplay(m, fmt.Sprintf("Last %d %s of %s:", len(events), plural(len(events), "line", "lines"), room.Name()), events, replayBudget(m), lineUnit)
 }
 
 func (h *Hub) cmdSearch(m *Member, args string) {
@@ -115,7 +140,7 @@ func (h *Hub) cmdSearch(m *Member, args string) {
 		events[i] = replayOf(msg)
 	}
 	pushReplay(m, fmt.Sprintf("%d %s in %s %s %q:", len(events), plural(len(events), "line", "lines"),
-		room.Name(), plural(len(events), "matches", "match"), args), events)
+		room.Name(), plural(len(events), "matches", "match"), args), events, replayBudget(m), lineUnit)
 }
 
 // pruneHistory deletes room lines older than the retention period, at

@@ -274,12 +274,13 @@ func (h *Hub) nickCandidates(wanted, key string) (candidates []string, why strin
 	// name does not move that ownership (only /nick does): the other name
 	// is used if no key owns it.
 	owned, err := h.store.OwnedNick(ctx, key)
+	ownsKnown := err == nil
 	if err != nil {
 		h.log.Error("look up owned nick", "err", err)
 	}
 	switch {
 	case wanted == "":
-	case owned == "":
+	case owned == "" && ownsKnown:
 		owner, err := h.store.ClaimNick(ctx, wanted, key)
 		switch {
 		case err != nil:
@@ -416,9 +417,10 @@ func (h *Hub) disconnect(m *Member, reason string) {
 	// The connection first: leaving announces, which can wait on the
 	// store, and whoever cuts a stuck client off must not wait.
 	m.peer.Disconnect(reason)
-	if h.leave(m, reason, true) {
-		h.log.Warn("disconnect", "nick", m.Nick(), "addr", m.identity.Addr, "reason", reason)
-	}
+	h.leave(m, reason, true)
+	// Logged here, whoever ends up running leave (the member's reader
+	// often gets there first once the connection is closed).
+	h.log.Warn("disconnect", "nick", m.Nick(), "addr", m.identity.Addr, "reason", reason)
 }
 
 // ejectGrace is how long a kicked or banned member's session has to show

@@ -82,3 +82,10 @@ func (o *Outbox) Len() int {
 	defer o.mu.Unlock()
 	return len(o.queue)
 }
+
+// free reports how many bytes the outbox can still take.
+func (o *Outbox) free() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return max(o.limit-o.bytes, 0)
+}

@@ -104,7 +104,7 @@ func (r *Room) join(m *Member, replay bool) {
 			}
 		}
 		if len(recent) > 0 {
-			pushReplay(m, fmt.Sprintf("Last %d %s of %s:", len(recent), plural(len(recent), "line", "lines"), r.name), recent)
+			pushReplay(m, fmt.Sprintf("Last %d %s of %s:", len(recent), plural(len(recent), "line", "lines"), r.name), recent, replayBudget(m), lineUnit)
 		}
 	}
 	r.index[m] = len(r.members)

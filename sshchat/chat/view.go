@@ -117,7 +117,7 @@ func (m *Member) rings(ev *Event, mode BellMode, mentioned bool) bool {
 
 // mentions reports whether text names nick as a whole word, ignoring case.
 func mentions(text, nick string) bool {
-	return foundWord(strings.ToLower(text), sanitize.FoldNick(nick))
+	return foundWord(sanitize.FoldNick(text), sanitize.FoldNick(nick))
 }
 
 // foundWord reports whether want occurs in lower as a whole word; both are
