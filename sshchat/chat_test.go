@@ -2,6 +2,7 @@ package sshchat_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -61,6 +62,8 @@ func TestTwentyClientsTenLinesLoseNothing(t *testing.T) {
 	}
 }
 
+var wholeMessage = regexp.MustCompile(`: m\d+-\d+\n`)
+
 func TestSameOrderForEveryone(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
 	var cs []*sshchattest.Client
@@ -76,7 +79,11 @@ func TestSameOrderForEveryone(t *testing.T) {
 	}
 	var orders []string
 	for _, c := range cs {
-		text := c.WaitCount(": m", 200)
+		// Whole lines only: a count of ": m" can include a line whose end
+		// has not arrived.
+		text := c.WaitUntil("200 whole lines", func(text string) bool {
+			return len(wholeMessage.FindAllString(text, -1)) >= 200
+		})
 		var order []string
 		for _, line := range strings.Split(text, "\n") {
 			if _, msg, ok := strings.Cut(line, ": m"); ok && !strings.HasPrefix(line, "*") {

@@ -161,3 +161,24 @@ func startWithOperator(t *testing.T, cfg sshchat.Config, opKey gossh.Signer) (*s
 }
 
 func keyFingerprint(k gossh.Signer) string { return gossh.FingerprintSHA256(k.PublicKey()) }
+
+// waitLine waits until c has received a whole line containing part and
+// returns that line: waiting for part alone can match a line whose end
+// has not arrived yet.
+func waitLine(c *sshchattest.Client, part string) string {
+	var found string
+	c.WaitUntil("a whole line with "+part, func(text string) bool {
+		i := strings.Index(text, part)
+		if i < 0 {
+			return false
+		}
+		end := strings.IndexByte(text[i:], '\n')
+		if end < 0 {
+			return false
+		}
+		start := strings.LastIndexByte(text[:i], '\n') + 1
+		found = text[start : i+end]
+		return true
+	})
+	return found
+}

@@ -97,7 +97,7 @@ func TestGuestNamesAreNotOwnedNicks(t *testing.T) {
 	k.Send("/nick guest-7")
 	k.WaitFor("*** Not changed: names starting with Guest- are given to guests without a key.")
 	k.Send("/whoami")
-	if text := k.WaitFor("Your key "); !strings.Contains(text, "*** Your key owns no nick.") {
+	if text := waitLine(k, "Your key "); !strings.Contains(text, "*** Your key owns no nick.") {
 		t.Fatalf("a key owns a guest-shaped nick:\n%s", text)
 	}
 	k.Send("/quit")

@@ -380,16 +380,21 @@ func TestMutes(t *testing.T) {
 	bob.WaitFor("*** Not sent: you are muted.")
 
 	op.Send("/modlog")
-	text := op.WaitFor("moderation actions:")
-	for _, want := range []string{
+	// The heading and each entry are separate lines that may arrive in
+	// separate writes: wait for all of them.
+	wants := []string{
 		fmt.Sprintf("oper (%s) mute bob (%s)\n", keyFingerprint(opKey), keyFingerprint(bobKey)),
 		fmt.Sprintf("oper (%s) mute bob (%s): for 5m\n", keyFingerprint(opKey), keyFingerprint(bobKey)),
 		fmt.Sprintf("oper (%s) unmute bob (%s)\n", keyFingerprint(opKey), keyFingerprint(bobKey)),
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("/modlog lacks %q:\n%s", want, text)
-		}
 	}
+	op.WaitUntil("/modlog entries", func(text string) bool {
+		for _, want := range wants {
+			if !strings.Contains(text, want) {
+				return false
+			}
+		}
+		return strings.Contains(text, "moderation actions:")
+	})
 }
 
 func TestAllowlist(t *testing.T) {

@@ -70,7 +70,9 @@ func TestStuckReaderIsCutOffAndCostsOthersNothing(t *testing.T) {
 
 	stuck.WaitDisconnected()
 	for _, c := range []*sshchattest.Client{plain, tty} {
-		text := c.WaitCount(filler, lines)
+		c.WaitCount(filler, lines)
+		// Lines arrive in order: once the last is whole, all are.
+		text := c.WaitFor(fmt.Sprintf("sender: %05d %s\n", lines-1, filler))
 		if !strings.Contains(text, fmt.Sprintf("sender: %05d %s\n", lines-1, filler)) {
 			t.Fatalf("last line missing")
 		}
@@ -92,7 +94,7 @@ func TestFloodLosesNothing(t *testing.T) {
 	}
 	flooder.Write(batch.String())
 	for _, c := range []*sshchattest.Client{a, b} {
-		text := c.WaitCount("flooder: flood ", 1000)
+		text := c.WaitFor("flooder: flood 0999\n") // in order: all are there once the last is whole
 		last := -1
 		for _, line := range strings.Split(text, "\n") {
 			var n int
@@ -351,7 +353,7 @@ func TestPastedLinesArriveWholeAndInOrderWhenPaced(t *testing.T) {
 		fmt.Fprintf(&paste, "pasted line %03d\r", i)
 	}
 	paster.Write("\x1b[200~" + paste.String() + "\x1b[201~")
-	text := reader.WaitCount("paster: pasted line ", 200)
+	text := reader.WaitFor("paster: pasted line 199\n") // the last line, whole
 	var order []string
 	for _, line := range strings.Split(text, "\n") {
 		if strings.HasPrefix(line, "paster: pasted line ") {
