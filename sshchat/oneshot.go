@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/ssh"
-	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshchat/sshchat/sshchat/chat"
 	"github.com/sshchat/sshchat/sshchat/oneshot"
@@ -30,7 +29,7 @@ func (s *Server) runOneShot(sess ssh.Session, conn net.Conn, id chat.Identity) {
 		_ = sess.Exit(exitUsage)
 		return
 	}
-	s.log.Info("one-shot", "command", cmd.Kind.String(), "fingerprint", guestOr(id.Fingerprint), "addr", id.Addr)
+	s.log.Info("one-shot", "command", cmd.Kind.String(), "fingerprint", chat.KeyOrGuest(id.Fingerprint), "addr", id.Addr)
 	status := exitOK
 	switch cmd.Kind {
 	case oneshot.Help:
@@ -94,7 +93,10 @@ func (s *Server) tail(sess ssh.Session, conn net.Conn, id chat.Identity, cmd one
 		buf = appendLogLine(buf, room, ev, cmd.JSON)
 		last = ev.Seq
 	}
-	if err := se.timed(func() error { _, err := sess.Write(buf); return err }); err != nil {
+	se.writeStarted()
+	_, err = sess.Write(buf)
+	se.writeEnded()
+	if err != nil {
 		return exitFailed
 	}
 	// The tail runs until the connection goes: not until the end of the
@@ -149,17 +151,4 @@ func appendLogLine(dst []byte, room string, ev *chat.Event, asJSON bool) []byte 
 		return append(dst, "* "+ev.From+" "+ev.Text+"\n"...)
 	}
 	return append(dst, ev.From+": "+ev.Text+"\n"...)
-}
-
-// identityOf is who the session's client is, from its verified key.
-func identityOf(sess ssh.Session, conn net.Conn) chat.Identity {
-	id := chat.Identity{
-		User:          sess.User(),
-		Addr:          conn.RemoteAddr().String(),
-		ClientVersion: sess.Context().ClientVersion(),
-	}
-	if key := sess.PublicKey(); key != nil {
-		id.Fingerprint = gossh.FingerprintSHA256(key)
-	}
-	return id
 }

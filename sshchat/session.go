@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/ssh"
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshchat/sshchat/sshchat/chat"
 )
@@ -75,13 +76,16 @@ func (s *Server) handleSession(sess ssh.Session) {
 	s.mu.Unlock()
 	defer s.sessionsWG.Done()
 
-	if admitted, reason := s.hub.Admission(identityOf(sess, conn).Fingerprint, remoteIP(conn.RemoteAddr())); !admitted {
+	// Identity comes from the key the client proved it holds, never from
+	// values stored during authentication callbacks.
+	id := identityOf(sess, conn)
+	if admitted, reason := s.hub.Admission(id.Fingerprint, remoteIP(conn.RemoteAddr())); !admitted {
 		fmt.Fprintf(sess.Stderr(), "%s\r\n", reason)
 		_ = sess.Exit(exitFailed)
 		return
 	}
 	if sess.RawCommand() != "" {
-		s.runOneShot(sess, conn, identityOf(sess, conn))
+		s.runOneShot(sess, conn, id)
 		return
 	}
 
@@ -92,18 +96,10 @@ func (s *Server) handleSession(sess ssh.Session) {
 		term = st.term
 	}
 	bot := term == "bot" || env["SSHCHAT_BOT"] == "1"
-	id := chat.Identity{
-		User:          sess.User(),
-		Addr:          conn.RemoteAddr().String(),
-		ClientVersion: ctx.ClientVersion(),
-		Terminal:      isPty && !bot,
-		NoColor:       env["NO_COLOR"] != "" || term == "dumb",
-		TZ:            env["TZ"],
-		Bot:           bot,
-	}
-	// Identity comes from the key the client proved it holds, never from
-	// values stored during authentication callbacks.
-	id.Fingerprint = identityOf(sess, conn).Fingerprint
+	id.Terminal = isPty && !bot
+	id.NoColor = env["NO_COLOR"] != "" || term == "dumb"
+	id.TZ = env["TZ"]
+	id.Bot = bot
 	se := &session{srv: s, ssh: sess, conn: conn}
 	m, err := s.hub.Join(id, se)
 	if err != nil {
@@ -116,7 +112,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 	defer s.hub.Leave(m, "session ended")
 
 	started := time.Now()
-	s.log.Info("session start", "nick", m.Nick(), "fingerprint", guestOr(id.Fingerprint),
+	s.log.Info("session start", "nick", m.Nick(), "fingerprint", chat.KeyOrGuest(id.Fingerprint),
 		"addr", id.Addr, "pty", isPty, "bot", bot, "client", id.ClientVersion)
 	if id.Terminal {
 		se.runTerminal(st)
@@ -194,7 +190,10 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 				windows = nil // the client's requests ended; the connection follows
 				continue
 			}
-			if err := se.timed(func() error { return out.resize(w) }); err != nil {
+			se.writeStarted()
+			err := out.resize(w)
+			se.writeEnded()
+			if err != nil {
 				se.srv.hub.Leave(m, "write failed")
 				return
 			}
@@ -214,7 +213,9 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 		}
 		var err error
 		if len(buf) > 0 {
-			err = se.timed(func() error { return out.write(buf) })
+			se.writeStarted()
+			err = out.write(buf)
+			se.writeEnded()
 		}
 		*pooled = buf
 		putBuffer(pooled)
@@ -223,7 +224,9 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 			return
 		}
 		if final {
-			_ = se.timed(func() error { out.finish(); return nil })
+			se.writeStarted()
+			out.finish()
+			se.writeEnded()
 			return
 		}
 	}
@@ -279,11 +282,23 @@ func (se *session) pace(timer **time.Timer) bool {
 	}
 }
 
-// timed runs a write with the watchdog watching it.
-func (se *session) timed(write func() error) error {
-	se.writingSince.Store(time.Now().UnixNano())
-	defer se.writingSince.Store(0)
-	return write()
+// writeStarted and writeEnded bracket every write to the client, so the
+// watchdog can see one that has been blocked too long. (Plain calls, not a
+// wrapper taking a closure: this is on every delivery.)
+func (se *session) writeStarted() { se.writingSince.Store(time.Now().UnixNano()) }
+func (se *session) writeEnded()   { se.writingSince.Store(0) }
+
+// identityOf is who the session's client is, from its verified key.
+func identityOf(sess ssh.Session, conn net.Conn) chat.Identity {
+	id := chat.Identity{
+		User:          sess.User(),
+		Addr:          conn.RemoteAddr().String(),
+		ClientVersion: sess.Context().ClientVersion(),
+	}
+	if key := sess.PublicKey(); key != nil {
+		id.Fingerprint = gossh.FingerprintSHA256(key)
+	}
+	return id
 }
 
 // environ turns "KEY=value" pairs into a map; later pairs win.
@@ -295,13 +310,6 @@ func environ(pairs []string) map[string]string {
 		}
 	}
 	return env
-}
-
-func guestOr(fingerprint string) string {
-	if fingerprint == "" {
-		return "guest"
-	}
-	return fingerprint
 }
 
 func stack() string { return string(debug.Stack()) }

@@ -68,6 +68,18 @@ func (h *Hub) resolve(m *Member, arg string) (target, bool) {
 	return target{}, false
 }
 
+// oneTarget reads the single NICK or KEY argument of command cmd and
+// finds who it names. It answers m itself (usage, or nobody by that name)
+// and reports false when there is no one to act on.
+func (h *Hub) oneTarget(m *Member, cmd, args string) (target, bool) {
+	who, extra := splitWord(args)
+	if who == "" || extra != "" {
+		h.usage(m, cmd)
+		return target{}, false
+	}
+	return h.resolve(m, who)
+}
+
 func (h *Hub) cmdKick(m *Member, args string) {
 	nick, reason := splitWord(args)
 	if nick == "" {
@@ -79,7 +91,7 @@ func (h *Hub) cmdKick(m *Member, args string) {
 		h.notice(m, fmt.Sprintf("No one called %s is online.", nick))
 		return
 	}
-	h.audit(m, "kick", other.Nick()+" ("+guestOr(other.key())+")", reason)
+	h.audit(m, "kick", other.Nick()+" ("+KeyOrGuest(other.key())+")", reason)
 	h.announceAll(fmt.Sprintf("%s was kicked by %s%s", other.Nick(), m.Nick(), because(reason)))
 	h.notice(other, fmt.Sprintf("You were kicked by %s%s", m.Nick(), because(reason)))
 	h.eject(other, "kicked by "+m.Nick())
@@ -100,7 +112,7 @@ func (h *Hub) cmdBan(m *Member, args string) {
 	}
 	d, reason := splitDuration(rest)
 	now := h.cfg.Now()
-	ban := store.Ban{Reason: reason, By: m.Nick() + " (" + guestOr(m.key()) + ")", Created: now}
+	ban := store.Ban{Reason: reason, By: m.Nick() + " (" + KeyOrGuest(m.key()) + ")", Created: now}
 	if d > 0 {
 		ban.Expires = now.Add(d)
 	}
@@ -247,7 +259,7 @@ func (h *Hub) cmdMute(m *Member, args string) {
 		t.online.mutedGuest.Store(true)
 	} else {
 		now := h.cfg.Now()
-		mute := store.Mute{Key: t.key, By: m.Nick() + " (" + guestOr(m.key()) + ")", Created: now}
+		mute := store.Mute{Key: t.key, By: m.Nick() + " (" + KeyOrGuest(m.key()) + ")", Created: now}
 		if d > 0 {
 			mute.Expires = now.Add(d)
 		}
@@ -262,7 +274,7 @@ func (h *Hub) cmdMute(m *Member, args string) {
 		h.mod.mutes[t.key] = mute
 		h.mod.mu.Unlock()
 	}
-	h.audit(m, "mute", t.nick+" ("+guestOr(t.key)+")", strings.TrimSpace(span))
+	h.audit(m, "mute", t.nick+" ("+KeyOrGuest(t.key)+")", strings.TrimSpace(span))
 	h.notice(m, fmt.Sprintf("%s is muted%s.", t.nick, span))
 	if t.online != nil {
 		h.notice(t.online, fmt.Sprintf("You were muted by %s%s.", m.Nick(), span))
@@ -270,12 +282,7 @@ func (h *Hub) cmdMute(m *Member, args string) {
 }
 
 func (h *Hub) cmdUnmute(m *Member, args string) {
-	nick, extra := splitWord(args)
-	if nick == "" || extra != "" {
-		h.usage(m, "unmute")
-		return
-	}
-	t, ok := h.resolve(m, nick)
+	t, ok := h.oneTarget(m, "unmute", args)
 	if !ok {
 		return
 	}
@@ -294,7 +301,7 @@ func (h *Hub) cmdUnmute(m *Member, args string) {
 		delete(h.mod.mutes, t.key)
 		h.mod.mu.Unlock()
 	}
-	h.audit(m, "unmute", t.nick+" ("+guestOr(t.key)+")", "")
+	h.audit(m, "unmute", t.nick+" ("+KeyOrGuest(t.key)+")", "")
 	h.notice(m, t.nick+" may talk again.")
 	if t.online != nil {
 		h.notice(t.online, "You may talk again.")
@@ -309,12 +316,7 @@ func (h *Hub) setOperator(m *Member, args string, op bool) {
 	if !op {
 		name = "deop"
 	}
-	nick, extra := splitWord(args)
-	if nick == "" || extra != "" {
-		h.usage(m, name)
-		return
-	}
-	t, ok := h.resolve(m, nick)
+	t, ok := h.oneTarget(m, name, args)
 	if !ok {
 		return
 	}

@@ -185,12 +185,7 @@ func (h *Hub) cmdIgnore(m *Member, args string) {
 }
 
 func (h *Hub) cmdUnignore(m *Member, args string) {
-	nick, extra := splitWord(args)
-	if nick == "" || extra != "" {
-		h.usage(m, "unignore")
-		return
-	}
-	t, ok := h.resolve(m, nick)
+	t, ok := h.oneTarget(m, "unignore", args)
 	if !ok {
 		return
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
-	"github.com/sshchat/sshchat/sshchat/store"
 )
 
 const maxTopicLen = 300
@@ -37,18 +36,16 @@ func (h *Hub) cmdPart(m *Member, args string) {
 
 // moveTo takes m from their room into the room called name, creating it.
 func (h *Hub) moveTo(m *Member, name string) {
-	var created *Room
+	to, err := h.roomFor(name, m.key(), true)
+	if err != nil {
+		h.notice(m, "Not joined: "+err.Error()+".")
+		return
+	}
 	h.mu.Lock()
 	from := m.Room()
 	if from == nil {
 		h.mu.Unlock()
 		return
-	}
-	to := h.rooms[FoldRoom(name)]
-	if to == nil {
-		to = newRoom(store.RoomInfo{Name: name, CreatorKey: m.key(), Created: h.cfg.Now()}, 0, h)
-		h.rooms[FoldRoom(name)] = to
-		created = to
 	}
 	if from == to {
 		h.mu.Unlock()
@@ -59,9 +56,6 @@ func (h *Hub) moveTo(m *Member, name string) {
 	nick := m.Nick()
 	h.mu.Unlock()
 
-	if created != nil {
-		h.saveRoom(created)
-	}
 	from.remove(m)
 	from.announcer.left(nick)
 	to.join(m, true)

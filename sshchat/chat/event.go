@@ -89,6 +89,15 @@ func replayOf(m store.Message) *Event {
 	}
 }
 
+// replaysOf turns stored messages back into events shown as history.
+func replaysOf(msgs []store.Message) []*Event {
+	events := make([]*Event, len(msgs))
+	for i, msg := range msgs {
+		events[i] = replayOf(msg)
+	}
+	return events
+}
+
 // asReplay is a copy of a live event, marked as history.
 func (e *Event) asReplay() *Event {
 	return &Event{

@@ -55,10 +55,7 @@ func (h *Hub) deliverOffline(m *Member) {
 	if len(msgs) == 0 {
 		return
 	}
-	events := make([]*Event, len(msgs))
-	for i, msg := range msgs {
-		events[i] = replayOf(msg)
-	}
+	events := replaysOf(msgs)
 	// Messages taken from the mailbox must not be lost: those that do not
 	// fit now go back to it, for the next login.
 	heading := fmt.Sprintf("%d %s while you were away:", len(msgs), plural(len(msgs), "message", "messages"))
@@ -106,10 +103,7 @@ func (h *Hub) cmdHistory(m *Member, args string) {
 		h.notice(m, "No history in "+room.Name()+" yet.")
 		return
 	}
-	events := make([]*Event, len(msgs))
-	for i, msg := range msgs {
-		events[i] = replayOf(msg)
-	}
+	events := replaysOf(msgs)
 	pushReplay(m, fmt.Sprintf("Last %d %s of %s:", len(events), plural(len(events), "line", "lines"), room.Name()), events, replayBudget(m), lineUnit)
 }
 
@@ -135,10 +129,7 @@ func (h *Hub) cmdSearch(m *Member, args string) {
 		h.notice(m, fmt.Sprintf("Nothing in %s matches %q.", room.Name(), args))
 		return
 	}
-	events := make([]*Event, len(msgs))
-	for i, msg := range msgs {
-		events[i] = replayOf(msg)
-	}
+	events := replaysOf(msgs)
 	pushReplay(m, fmt.Sprintf("%d %s in %s %s %q:", len(events), plural(len(events), "line", "lines"),
 		room.Name(), plural(len(events), "matches", "match"), args), events, replayBudget(m), lineUnit)
 }

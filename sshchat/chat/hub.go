@@ -177,12 +177,7 @@ func (h *Hub) loadRooms() error {
 			if err != nil {
 				return fmt.Errorf("load history: %w", err)
 			}
-			events := make([]*Event, len(msgs))
-			for i, m := range msgs {
-				events[i] = replayOf(m)
-				events[i].Replay = false
-			}
-			r.seed(events)
+			r.seed(replaysOf(msgs)) // replays are made from these as copies
 		}
 		h.rooms[FoldRoom(info.Name)] = r
 	}
@@ -226,32 +221,18 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 
 	wanted := sanitize.Nick(id.User)
 	candidates, why := h.nickCandidates(wanted, m.key())
+	nick, online, err := h.register(m, candidates, false)
+	if err == nil && nick == "" {
+		// Everything asked for is in use: only now ask the store about
+		// the numbered variants, not on every join.
+		nick, online, err = h.register(m, h.numberedNicks(wanted, m.key()), true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	room := m.Room()
 
-	h.mu.Lock()
-	if h.closing {
-		h.mu.Unlock()
-		return nil, ErrShuttingDown
-	}
-	h.nextID++
-	m.id = h.nextID
-	nick := ""
-	for _, c := range candidates {
-		if _, online := h.nicks[sanitize.FoldNick(c)]; !online {
-			nick = c
-			break
-		}
-	}
-	if nick == "" {
-		nick = h.guestNickLocked()
-	}
-	m.setNick(nick)
-	room := h.lobby
-	m.room.Store(room)
-	h.nicks[sanitize.FoldNick(nick)] = m
-	online := len(h.nicks)
-	h.mu.Unlock()
-
-	h.log.Info("join", "nick", nick, "fingerprint", guestOr(id.Fingerprint), "addr", id.Addr)
+	h.log.Info("join", "nick", nick, "fingerprint", KeyOrGuest(id.Fingerprint), "addr", id.Addr)
 	h.welcome(m, wanted, nick, why, online)
 	room.join(m, !id.Bot)
 	h.deliverOffline(m)
@@ -308,18 +289,55 @@ func (h *Hub) nickCandidates(wanted, key string) (candidates []string, why strin
 	if owned != "" && len(candidates) == 0 {
 		candidates = append(candidates, owned)
 	}
-	base := wanted
-	if base == "" {
-		return candidates, why
+	return candidates, why
+}
+
+// numberedNicks lists wanted_2 … wanted_9 that no other key owns, for a
+// keyed member whose choices are all in use.
+func (h *Hub) numberedNicks(wanted, key string) []string {
+	if key == "" || wanted == "" || guestShaped(wanted) {
+		return nil
 	}
+	ctx, cancel := h.ctx()
+	defer cancel()
+	var nicks []string
 	for i := 2; i <= 9; i++ {
 		suffix := fmt.Sprintf("_%d", i)
-		c := sanitize.Truncate(base, sanitize.MaxNickLen-len(suffix)) + suffix
+		c := sanitize.Truncate(wanted, sanitize.MaxNickLen-len(suffix)) + suffix
 		if owner, err := h.store.NickOwner(ctx, c); err == nil && (owner == "" || owner == key) {
-			candidates = append(candidates, c)
+			nicks = append(nicks, c)
 		}
 	}
-	return candidates, why
+	return nicks
+}
+
+// register puts m online, in the default room, under the first of
+// candidates nobody online uses; with none free it gives a Guest-N name
+// when guest is true and otherwise reports "".
+func (h *Hub) register(m *Member, candidates []string, guest bool) (nick string, online int, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return "", 0, ErrShuttingDown
+	}
+	for _, c := range candidates {
+		if _, taken := h.nicks[sanitize.FoldNick(c)]; !taken {
+			nick = c
+			break
+		}
+	}
+	if nick == "" {
+		if !guest {
+			return "", 0, nil
+		}
+		nick = h.guestNickLocked()
+	}
+	h.nextID++
+	m.id = h.nextID
+	m.setNick(nick)
+	m.room.Store(h.lobby)
+	h.nicks[sanitize.FoldNick(nick)] = m
+	return nick, len(h.nicks), nil
 }
 
 // guestShaped reports whether nick looks like the names guests are given
@@ -454,20 +472,30 @@ const maxLeaveWait = 5 * time.Second
 // its input sees its line, and so does someone who types /quit right after
 // saying goodbye. Call it from m's reader, which sends nothing meanwhile.
 func (h *Hub) LeaveAfterDelivery(m *Member, reason string) {
+	waitDelivered(&m.inflight, m.done, maxLeaveWait)
+	h.leave(m, reason, true)
+}
+
+// waitDelivered waits until the lines counted in inflight are delivered,
+// stop closes, or timeout passes, and reports whether they were delivered.
+// The goroutine it starts ends when the store calls back, which it does for
+// every line, also after Close.
+func waitDelivered(inflight *sync.WaitGroup, stop <-chan struct{}, timeout time.Duration) bool {
 	delivered := make(chan struct{})
 	go func() {
-		defer recoverAndLog("leave wait")
-		m.inflight.Wait()
+		defer recoverAndLog("delivery wait")
+		inflight.Wait()
 		close(delivered)
 	}()
-	timer := time.NewTimer(maxLeaveWait)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case <-delivered:
-	case <-m.done:
+		return true
+	case <-stop:
 	case <-timer.C:
 	}
-	h.leave(m, reason, true)
+	return false
 }
 
 func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
@@ -578,7 +606,9 @@ func (h *Hub) goBackground(name string, fn func()) {
 	}()
 }
 
-func guestOr(fingerprint string) string {
+// KeyOrGuest is how logs and operators name an identity: the key
+// fingerprint, or "guest".
+func KeyOrGuest(fingerprint string) string {
 	if fingerprint == "" {
 		return "guest"
 	}

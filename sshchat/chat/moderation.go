@@ -203,7 +203,7 @@ func (h *Hub) refuseIfMuted(m *Member) bool {
 
 // audit records a moderation action in the store and the log.
 func (h *Hub) audit(actor *Member, action, target, reason string) {
-	entry := store.AuditEntry{Time: h.cfg.Now(), Actor: actor.Nick() + " (" + guestOr(actor.key()) + ")", Action: action, Target: target, Reason: reason}
+	entry := store.AuditEntry{Time: h.cfg.Now(), Actor: actor.Nick() + " (" + KeyOrGuest(actor.key()) + ")", Action: action, Target: target, Reason: reason}
 	h.log.Info("moderation", "actor", entry.Actor, "action", action, "target", target, "reason", reason)
 	ctx, cancel := h.ctx()
 	defer cancel()

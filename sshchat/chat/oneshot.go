@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
 	"github.com/sshchat/sshchat/sshchat/store"
@@ -87,7 +86,9 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 	}
 	nick = owned
 	if nick == "" {
-		candidates, why := h.nickCandidates(sanitize.Nick(id.User), id.Fingerprint)
+		wanted := sanitize.Nick(id.User)
+		candidates, why := h.nickCandidates(wanted, id.Fingerprint)
+		candidates = append(candidates, h.numberedNicks(wanted, id.Fingerprint)...)
 		if len(candidates) == 0 {
 			if why == "" {
 				why = "your user name has no usable characters"
@@ -102,15 +103,7 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 	}
 	var delivered sync.WaitGroup
 	room.publish(&Event{Kind: KindMessage, From: nick, FromKey: id.Fingerprint, Text: text}, &delivered)
-	done := make(chan struct{})
-	go func() {
-		defer recoverAndLog("post wait")
-		delivered.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(maxLeaveWait):
+	if !waitDelivered(&delivered, nil, maxLeaveWait) {
 		return nick, errors.New("the line was sent but not confirmed in time")
 	}
 	h.log.Info("post", "nick", nick, "room", room.Name(), "addr", id.Addr)
@@ -162,10 +155,5 @@ func (h *Hub) Recent(roomName string, n int) (room string, events []*Event, err 
 	if err != nil {
 		return "", nil, err
 	}
-	events = make([]*Event, len(msgs))
-	for i, msg := range msgs {
-		events[i] = replayOf(msg)
-		events[i].Replay = false
-	}
-	return r.Name(), events, nil
+	return r.Name(), replaysOf(msgs), nil
 }
