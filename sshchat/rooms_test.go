@@ -253,8 +253,8 @@ func TestPrivateMessages(t *testing.T) {
 
 	srv = restart(t, srv)
 	dave = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "dave", Key: daveKey})
-	text := dave.WaitFor("*** 1 message while you were away:\n")
-	text = dave.WaitUntil("the kept message", func(text string) bool {
+	dave.WaitFor("*** 1 message while you were away:\n")
+	text := dave.WaitUntil("the kept message", func(text string) bool {
 		i := strings.Index(text, "*** 1 message while you were away:\n")
 		return i >= 0 && strings.Contains(text[i:], "*alice* are you around?\n")
 	})

@@ -162,7 +162,6 @@ func (s *spawned) stop(grace time.Duration) (code int, took time.Duration, kille
 type logTail struct {
 	mu      sync.Mutex
 	max     int
-	buf     []byte
 	partial []byte
 	lines   []string // complete lines, bounded by max bytes in total
 	size    int

@@ -126,16 +126,12 @@ func (s *Store) writeBatch(batch []pending, errs []error) {
 		return
 	}
 	defer tx.Rollback() // no-op after Commit; frees the connection on panic
-	ins, err := tx.PrepareContext(ctx, insertHistory)
-	if err != nil {
-		failAll(fmt.Errorf("append history batch: prepare: %w", err))
-		return
-	}
+	ins := tx.StmtContext(ctx, s.appendStmts[stmtHistory])
 	defer ins.Close()
 
 	top := make(map[string]int64, 4)
 	var firstID, lastID int64 // rows inserted by this batch, for the FTS index
-	var priv *sql.Stmt        // prepared on the first private message
+	var priv *sql.Stmt        // taken on the first private message
 	for i, p := range batch {
 		m := p.m
 		if err := checkMessage(m); err != nil {
@@ -144,10 +140,7 @@ func (s *Store) writeBatch(batch []pending, errs []error) {
 		}
 		if m.Room == "" {
 			if priv == nil {
-				if priv, err = tx.PrepareContext(ctx, insertPrivate); err != nil {
-					failAll(fmt.Errorf("append history batch: prepare: %w", err))
-					return
-				}
+				priv = tx.StmtContext(ctx, s.appendStmts[stmtPrivate])
 				defer priv.Close()
 			}
 			if _, err := priv.ExecContext(ctx, m.Time.UnixMicro(), m.Kind, m.From, m.FromKey, m.To, m.ToKey, m.Text); err != nil {
@@ -176,16 +169,18 @@ func (s *Store) writeBatch(batch []pending, errs []error) {
 			top[m.Room] = seq
 		}
 	}
+	roomSeq := tx.StmtContext(ctx, s.appendStmts[stmtRoomSeq])
+	defer roomSeq.Close()
 	for room, seq := range top {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO room_seq (room, seq) VALUES (?, ?)
-			ON CONFLICT (room) DO UPDATE SET seq = max(seq, excluded.seq)`, room, seq); err != nil {
+		if _, err := roomSeq.ExecContext(ctx, room, seq); err != nil {
 			failAll(fmt.Errorf("append history batch: room sequence %s: %w", room, err))
 			return
 		}
 	}
 	if s.fts && firstID != 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO history_fts (rowid, text)
-			SELECT id, text FROM history WHERE id BETWEEN ? AND ?`, firstID, lastID); err != nil {
+		index := tx.StmtContext(ctx, s.appendStmts[stmtIndex])
+		defer index.Close()
+		if _, err := index.ExecContext(ctx, firstID, lastID); err != nil {
 			failAll(fmt.Errorf("append history batch: index text: %w", err))
 			return
 		}
@@ -197,6 +192,39 @@ func (s *Store) writeBatch(batch []pending, errs []error) {
 
 const insertPrivate = `INSERT INTO private
 	(time, kind, from_nick, from_key, to_nick, to_key, text) VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+// The group commit's statements, by index into Store.appendStmts.
+const (
+	stmtHistory = iota
+	stmtPrivate
+	stmtRoomSeq
+	stmtIndex
+	numAppendStmts
+)
+
+// prepareAppend prepares the group commit's statements on the write
+// connection. Without FTS5 the index statement is not prepared (nil).
+func (s *Store) prepareAppend(ctx context.Context) error {
+	queries := [numAppendStmts]string{
+		stmtHistory: insertHistory,
+		stmtPrivate: insertPrivate,
+		stmtRoomSeq: `INSERT INTO room_seq (room, seq) VALUES (?, ?)
+			ON CONFLICT (room) DO UPDATE SET seq = max(seq, excluded.seq)`,
+		stmtIndex: `INSERT INTO history_fts (rowid, text)
+			SELECT id, text FROM history WHERE id BETWEEN ? AND ?`,
+	}
+	for i, q := range queries {
+		if i == stmtIndex && !s.fts {
+			continue
+		}
+		st, err := s.wdb.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare history statements: %w", err)
+		}
+		s.appendStmts[i] = st
+	}
+	return nil
+}
 
 // checkMessage rejects what Append cannot store.
 func checkMessage(m store.Message) error {

@@ -49,6 +49,11 @@ type Store struct {
 	log *slog.Logger
 	fts bool // history_fts exists
 
+	// The group commit's statements, prepared once on the write
+	// connection: a batch at a quiet moment holds one line, and parsing
+	// four statements for it would cost about as much as writing it.
+	appendStmts [numAppendStmts]*sql.Stmt
+
 	maxBatch int
 	queue    chan pending
 	mu       sync.RWMutex // guards closed against Append's send
@@ -150,6 +155,11 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", abs, err)
 	}
 
+	if err := s.prepareAppend(ctx); err != nil {
+		s.wdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
+
 	s.rdb, err = sql.Open("sqlite", base+"?"+rq.Encode())
 	if err != nil {
 		s.wdb.Close()
@@ -178,6 +188,11 @@ func (s *Store) Close() error {
 		close(s.queue)
 		s.mu.Unlock()
 		<-s.done
+		for _, st := range s.appendStmts {
+			if st != nil {
+				st.Close()
+			}
+		}
 		s.closeErr = errors.Join(s.rdb.Close(), s.wdb.Close())
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("close store: %w", s.closeErr)
