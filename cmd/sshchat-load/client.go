@@ -167,29 +167,23 @@ func (c *client) read(r io.Reader, ctr *counters, m, senders int) {
 		p := parseLine(text)
 		switch p.kind {
 		case lineMsg:
-			id := p.sender*m + p.seq
 			c.mu.Lock()
-			if p.sender < 0 || p.sender >= senders || p.seq < 0 || p.seq >= m || c.seen[id/64]&(1<<(id%64)) != 0 {
-				c.mu.Unlock()
+			first := record(c.seen, &c.lat, p, senders, m, now)
+			c.mu.Unlock()
+			if first {
+				ctr.msgs.Add(1)
+			} else {
 				ctr.dups.Add(1)
-				continue
 			}
-			c.seen[id/64] |= 1 << (id % 64)
-			c.lat = append(c.lat, now-p.sentNs)
-			c.mu.Unlock()
-			ctr.msgs.Add(1)
 		case lineFlood:
-			id := p.sender*c.floodLines + p.seq
 			c.mu.Lock()
-			if p.sender < 0 || p.sender >= c.flooders || p.seq < 0 || p.seq >= c.floodLines || c.floodSeen[id/64]&(1<<(id%64)) != 0 {
-				c.mu.Unlock()
-				ctr.floodDups.Add(1)
-				continue
-			}
-			c.floodSeen[id/64] |= 1 << (id % 64)
-			c.floodLat = append(c.floodLat, now-p.sentNs)
+			first := record(c.floodSeen, &c.floodLat, p, c.flooders, c.floodLines, now)
 			c.mu.Unlock()
-			ctr.floodMsgs.Add(1)
+			if first {
+				ctr.floodMsgs.Add(1)
+			} else {
+				ctr.floodDups.Add(1)
+			}
 		case lineProbe:
 			if p.seq < 0 || p.seq >= len(c.probeLat) {
 				continue
@@ -234,4 +228,20 @@ func (c *client) close() {
 	if c.conn != nil {
 		c.conn.Close()
 	}
+}
+
+// record marks line p (from one of senders, each sending perSender lines)
+// as seen in the bitmap and keeps its latency; it reports false for a
+// duplicate or a line outside the expected range. The caller holds c.mu.
+func record(seen []uint64, lat *[]int64, p parsed, senders, perSender int, now int64) bool {
+	if p.sender < 0 || p.sender >= senders || p.seq < 0 || p.seq >= perSender {
+		return false
+	}
+	id := p.sender*perSender + p.seq
+	if seen[id/64]&(1<<(id%64)) != 0 {
+		return false
+	}
+	seen[id/64] |= 1 << (id % 64)
+	*lat = append(*lat, now-p.sentNs)
+	return true
 }
