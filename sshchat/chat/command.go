@@ -1,6 +1,9 @@
 package chat
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // ParseCommand splits a line that starts with "/" into a lower-case command
 // name and its argument text. A line that does not start with "/", or starts
@@ -27,4 +30,19 @@ func splitWord(s string) (word, rest string) {
 		return s[:i], strings.TrimSpace(s[i+1:])
 	}
 	return s, ""
+}
+
+// countArg reads the optional count of command cmd ("/history 100"): def
+// when absent, at most most. It shows the usage and reports false when the
+// argument is not a positive number.
+func (h *Hub) countArg(m *Member, cmd, args string, def, most int) (int, bool) {
+	if args == "" {
+		return def, true
+	}
+	var n int
+	if _, err := fmt.Sscanf(args, "%d", &n); err != nil || n < 1 {
+		h.usage(m, cmd)
+		return 0, false
+	}
+	return min(n, most), true
 }

@@ -354,14 +354,10 @@ func (h *Hub) setOperator(m *Member, args string, op bool) {
 }
 
 func (h *Hub) cmdModlog(m *Member, args string) {
-	n := 20
-	if args != "" {
-		if _, err := fmt.Sscanf(args, "%d", &n); err != nil || n < 1 {
-			h.usage(m, "modlog")
-			return
-		}
+	n, ok := h.countArg(m, "modlog", args, 20, 200)
+	if !ok {
+		return
 	}
-	n = min(n, 200)
 	ctx, cancel := h.ctx()
 	entries, err := h.store.AuditLog(ctx, n)
 	cancel()

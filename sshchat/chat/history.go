@@ -79,14 +79,10 @@ const mailboxReserve = 16 << 10
 const maxHistoryLines = 500
 
 func (h *Hub) cmdHistory(m *Member, args string) {
-	n := 20
-	if args != "" {
-		if _, err := fmt.Sscanf(args, "%d", &n); err != nil || n < 1 {
-			h.usage(m, "history")
-			return
-		}
+	n, ok := h.countArg(m, "history", args, 20, maxHistoryLines)
+	if !ok {
+		return
 	}
-	n = min(n, maxHistoryLines)
 	room := m.Room()
 	if room == nil {
 		return
