@@ -60,6 +60,7 @@ func TestRoomFloodIsCapped(t *testing.T) {
 	alice.WaitFor("*** You are now in #a6.")
 	alice.Send("/join #a7")
 	alice.WaitFor("*** You are now in #a7.")
+	alice.WaitFor("alice joined #a7.")
 	alice.Send("/join #a8")
 	alice.WaitFor("*** Not joined: the server has 9 rooms, its limit; join one of them (/rooms).")
 	if out := block(t, alice, "/rooms"); !strings.HasPrefix(out, "*** 9 rooms:\n") || strings.Contains(out, "#a4") || strings.Contains(out, "#a8") {
@@ -79,6 +80,7 @@ func TestSayDoesNotCreateRooms(t *testing.T) {
 		}
 	}
 	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice"})
+	alice.WaitFor("alice joined #lobby.")
 	if out := block(t, alice, "/rooms"); out != "*** 1 room:\n***   #lobby (1)\n" {
 		t.Errorf("say created rooms:\n%s", out)
 	}
@@ -146,7 +148,7 @@ func TestNickSquattingExpires(t *testing.T) {
 
 	clock.Advance(60 * 24 * time.Hour)
 	dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol", Key: regular}).Close() // seen again
-	clock.Advance(31 * 24 * time.Hour)                                                     // 91 days after the squat
+	clock.Advance(31 * 24 * time.Hour)                                                 // 91 days after the squat
 
 	// Expiry holds across a restart: it is kept in the store.
 	srv = restart(t, srv)
