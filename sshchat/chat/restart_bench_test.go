@@ -15,13 +15,19 @@ import (
 	"github.com/sshchat/sshchat/sshchat/store/sqlite"
 )
 
-// BenchmarkRestartWith10kRooms measures starting a hub over a SQLite store
-// that holds 10,000 rooms with 5 lines of history each (the set-up is not
-// timed):
+// BenchmarkRestart measures starting a hub over a SQLite store that holds
+// 10 or 10,000 rooms with 5 lines of history each (the set-up is not
+// timed): start-up should not depend on the number of rooms.
 //
-//	go test -run='^$' -bench=RestartWith10kRooms -benchtime=20x ./sshchat/chat/
-func BenchmarkRestartWith10kRooms(b *testing.B) {
-	const rooms, lines = 10000, 5
+//	go test -run='^$' -bench=Restart -benchtime=20x ./sshchat/chat/
+func BenchmarkRestart(b *testing.B) {
+	for _, rooms := range []int{10, 10000} {
+		b.Run(fmt.Sprintf("rooms=%d", rooms), func(b *testing.B) { benchmarkRestart(b, rooms) })
+	}
+}
+
+func benchmarkRestart(b *testing.B, rooms int) {
+	const lines = 5
 	path := filepath.Join(b.TempDir(), "chat.db")
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := sqlite.Open(path, sqlite.Options{Logger: quiet})
