@@ -1,12 +1,15 @@
 package sshchat_test
 
 import (
+	"bufio"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshchat/sshchat/sshchat"
 	"github.com/sshchat/sshchat/sshchat/sshchattest"
@@ -105,6 +108,7 @@ func TestOperatorRemovesRoom(t *testing.T) {
 	alice.Send("spam line")
 	alice.WaitFor("alice: spam line")
 	key := sshchattest.NewKey(t)
+	tailEnded := startTail(t, srv.Addr, "tail -n 1 '#spam'", "spam line")
 
 	alice.Send("/rmroom #spam")
 	alice.WaitFor("*** /rmroom: not permitted (operators only).")
@@ -117,6 +121,11 @@ func TestOperatorRemovesRoom(t *testing.T) {
 	op.WaitFor("*** #spam is removed: 1 person moved to #lobby, and its history is deleted.")
 	alice.WaitFor("*** #spam was removed by oper; you are back in #lobby.")
 	alice.WaitFor("*** You are now in #lobby.")
+	select {
+	case <-tailEnded:
+	case <-time.After(20 * time.Second):
+		t.Fatal("a one-shot tail of the removed room is still running")
+	}
 	if _, stderr, status := run(t, srv.Addr, key, "script", "history '#spam'"); status != 1 || !strings.Contains(stderr, "no room #spam") {
 		t.Errorf("history of a removed room: status %d, %q", status, stderr)
 	}
@@ -241,5 +250,57 @@ func TestIgnoreListIsBounded(t *testing.T) {
 	}
 	if out := block(t, c, "/ignore"); strings.Count(out, "SHA256:") != 100 {
 		t.Errorf("the ignore list holds %d keys, want 100", strings.Count(out, "SHA256:"))
+	}
+}
+
+// startTail runs a one-shot tail command and waits until its output has a
+// line containing first; the channel it returns closes when the command
+// ends.
+func startTail(t *testing.T, addr, command, first string) <-chan struct{} {
+	t.Helper()
+	conn, err := gossh.Dial("tcp", addr, sshchattest.ClientConfig(t, sshchattest.Options{User: "tailer"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	sess, err := conn.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Start(command); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 100)
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		r := bufio.NewReader(stdout)
+		for {
+			line, err := r.ReadString('\n')
+			if line != "" {
+				got <- line
+			}
+			if err != nil {
+				sess.Wait()
+				return
+			}
+		}
+	}()
+	deadline := time.After(sshchattest.DefaultTimeout)
+	for {
+		select {
+		case line := <-got:
+			if strings.Contains(line, first) {
+				return ended
+			}
+		case <-ended:
+			t.Fatalf("%s ended before printing %q", command, first)
+		case <-deadline:
+			t.Fatalf("%s printed no %q", command, first)
+		}
 	}
 }
