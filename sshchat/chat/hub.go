@@ -108,8 +108,9 @@ type Hub struct {
 	bg      sync.WaitGroup
 }
 
-// NewHub loads rooms and their recent history from the store and starts
-// the hub's background work (history retention).
+// NewHub loads the default room (not its history, and no other room: rooms
+// load on demand, see roomload.go) and moderation state from the store and
+// starts the hub's background work (history retention).
 func NewHub(cfg Config) (*Hub, error) {
 	if cfg.OutboxBytes <= 0 {
 		cfg.OutboxBytes = defaultOutboxBytes
