@@ -97,6 +97,7 @@ type Hub struct {
 	// roomGeneration counts rooms that left memory (under mu): a room read
 	// from the store while one left is read again.
 	roomGeneration uint64
+	roomLoads      map[string]chan struct{} // by FoldRoom: loads under way, closed when done
 
 	roomCount     atomic.Int64 // rooms in the store, for MaxRooms
 	roomCreations *hourlyLimiter
@@ -156,6 +157,7 @@ func NewHub(cfg Config) (*Hub, error) {
 	h := &Hub{
 		cfg: cfg, log: cfg.Logger, store: cfg.Store,
 		nicks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
+		roomLoads:     make(map[string]chan struct{}),
 		stop:          make(chan struct{}),
 		roomCreations: newHourlyLimiter(cfg.RoomsPerHour, defaultTracked),
 		nickClaims:    newHourlyLimiter(cfg.NickClaimsPerHour, defaultTracked),

@@ -442,3 +442,35 @@ func TestRoomWithLinesInFlightStaysLoaded(t *testing.T) {
 		t.Errorf("the late line did not load #dev again as a new, unheld room")
 	}
 }
+
+// TestConcurrentJoinsCreateOneRoom: people who /join the same new room at
+// the same moment end up in one room, created (and counted) once.
+func TestConcurrentJoinsCreateOneRoom(t *testing.T) {
+	h, st := sqliteHub(t, Config{})
+	defer h.Close()
+	var members []*Member
+	for i := range 8 {
+		m, _ := join(t, h, fmt.Sprintf("u%d", i))
+		members = append(members, m)
+	}
+	var wg sync.WaitGroup
+	for _, m := range members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.Handle(m, "/join #new")
+		}()
+	}
+	wg.Wait()
+	for _, m := range members[1:] {
+		if m.Room() != members[0].Room() || m.Room().Name() != "#new" {
+			t.Fatalf("%s is in %s, %s in %s", m.Nick(), m.Room().Name(), members[0].Nick(), members[0].Room().Name())
+		}
+	}
+	if n := h.roomCount.Load(); n != 2 {
+		t.Errorf("room count = %d, want 2 (#lobby and #new)", n)
+	}
+	if n, err := st.CountRooms(context.Background()); err != nil || n != 2 {
+		t.Errorf("the store holds %d rooms (%v), want 2", n, err)
+	}
+}

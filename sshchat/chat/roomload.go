@@ -40,13 +40,45 @@ func (h *Hub) roomFor(name string, by *roomCreator) (*Room, error) {
 		return nil, err
 	}
 	fold := FoldRoom(name)
-	for attempt := 0; ; attempt++ {
+	for {
 		h.mu.Lock()
 		if r := h.rooms[fold]; r != nil {
 			h.holdLocked(r)
 			h.mu.Unlock()
 			return r, nil
 		}
+		if wait, busy := h.roomLoads[fold]; busy {
+			// One load (or creation) of a name at a time: wait for it,
+			// then look again.
+			h.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-time.After(2 * storeTimeout):
+				return nil, errors.New("the room cannot be loaded right now")
+			}
+		}
+		done := make(chan struct{})
+		h.roomLoads[fold] = done
+		h.mu.Unlock()
+
+		r, err := h.loadRoom(name, by)
+
+		h.mu.Lock()
+		delete(h.roomLoads, fold)
+		h.mu.Unlock()
+		close(done)
+		return r, err
+	}
+}
+
+// loadRoom reads the room called name from the store (creating it for by,
+// if by is not nil and it does not exist) and puts it in the hub's map,
+// held once for the caller. Only one loadRoom of a name runs at a time.
+func (h *Hub) loadRoom(name string, by *roomCreator) (*Room, error) {
+	fold := FoldRoom(name)
+	for attempt := 0; ; attempt++ {
+		h.mu.Lock()
 		generation := h.roomGeneration
 		h.mu.Unlock()
 
@@ -62,15 +94,10 @@ func (h *Hub) roomFor(name string, by *roomCreator) (*Room, error) {
 		}
 
 		h.mu.Lock()
-		if r := h.rooms[fold]; r != nil {
-			// Someone else loaded it meanwhile.
-			h.holdLocked(r)
-			h.mu.Unlock()
-			return r, nil
-		}
-		if h.roomGeneration != generation && attempt < 3 {
-			// A room left memory while we read the store: its last
-			// lines may have been committed after our read. Read again.
+		if h.roomGeneration != generation && attempt < 3 && !created {
+			// A room left memory while we read the store: if it was
+			// this one, its last lines may have been committed after
+			// our read. Read again.
 			h.mu.Unlock()
 			continue
 		}
