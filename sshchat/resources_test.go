@@ -188,6 +188,9 @@ func TestNickClaimFloodIsCapped(t *testing.T) {
 	c.Send("/nick root")
 	c.WaitFor("*** Your key does not own root: new keys from your address may claim 3 nicks an hour.")
 	c.Close()
+	// An owned name stays its owner's, limit or not.
+	taken := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "name1"})
+	taken.WaitFor("name1 belongs to someone else's key, so you are")
 	// Keys that already own a nick are not limited: they move it.
 	owner := sshchattest.NewKey(t)
 	srv2 := sshchattest.Start(t, sshchat.Config{NickClaimsPerHour: 1})

@@ -266,10 +266,15 @@ func (h *Hub) nickCandidates(wanted, key, addr string) (candidates []string, why
 		if refusal := h.mayClaimFirstNick(addr); refusal != "" {
 			// Too many first claims from this address: the name may
 			// be borrowed, not owned.
-			if owner, err := h.store.NickOwner(ctx, wanted); err == nil && owner == "" {
+			switch owner, err := h.store.NickOwner(ctx, wanted); {
+			case err != nil:
+				h.log.Error("look up nick owner", "nick", wanted, "err", err)
+			case owner == "":
 				candidates = append(candidates, wanted)
+				why = refusal + "; " + wanted + " is not yours to keep"
+			default:
+				why = wanted + " belongs to someone else's key"
 			}
-			why = refusal + "; " + wanted + " is not yours to keep"
 			break
 		}
 		owner, err := h.store.ClaimNick(ctx, wanted, key)

@@ -117,7 +117,9 @@ func (h *Hub) loadRoom(name string, by *roomCreator) (*Room, error) {
 }
 
 // findOrCreateRoom returns the stored metadata of the room called name, or
-// saves new metadata for it when by may create it.
+// saves new metadata for it when by may create it. A room exists when its
+// metadata does (it is saved before the room's first line); the default
+// room always exists.
 func (h *Hub) findOrCreateRoom(name string, by *roomCreator) (info store.RoomInfo, created bool, err error) {
 	ctx, cancel := h.ctx()
 	defer cancel()
