@@ -56,6 +56,17 @@ type Config struct {
 	// 0 means the default (5 lines/s, burst 20); negative turns pacing off.
 	Rate  float64
 	Burst int
+	// RoomsPerHour is how many rooms one key (or guest address) may create
+	// per hour (default 10); MaxRooms caps the rooms in all (default
+	// 1000). Negative means no cap.
+	RoomsPerHour int
+	MaxRooms     int
+	// NickExpiry is how long a key may stay away before the nick it owns
+	// is released (default 90 days; negative: never). NickClaimsPerHour
+	// caps the first nick claims of new keys from one address per hour
+	// (default 10; negative: no cap).
+	NickExpiry        time.Duration
+	NickClaimsPerHour int
 	// Version is the server's version, shown in the SSH banner.
 	Version string
 	// Logger receives structured logs (default slog.Default()).

@@ -79,6 +79,11 @@ func New(cfg Config) (*Server, error) {
 		Logger:      cfg.Logger,
 		Now:         cfg.Now,
 		Pacing:      chat.Pacing{Rate: cfg.Rate, Burst: cfg.Burst},
+
+		RoomsPerHour:      cfg.RoomsPerHour,
+		MaxRooms:          cfg.MaxRooms,
+		NickExpiry:        cfg.NickExpiry,
+		NickClaimsPerHour: cfg.NickClaimsPerHour,
 	})
 	if err != nil {
 		s.store.Close()

@@ -132,6 +132,11 @@ func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer
 	fs.IntVar(&o.cfg.NewConnsPerIP, "new-conns-per-ip", sshchat.DefaultNewConnsPerIP, "most `new` connections one address may open per minute (-1: no cap)")
 	fs.Float64Var(&o.cfg.Rate, "rate", sshchat.DefaultRate, "`lines` per second a person may send after a burst before their lines are delayed (0: no pacing)")
 	fs.IntVar(&o.cfg.Burst, "burst", sshchat.DefaultBurst, "`lines` a person may send at once before pacing starts")
+	fs.IntVar(&o.cfg.RoomsPerHour, "rooms-per-hour", chat.DefaultRoomsPerHour, "`rooms` one key (or guest address) may create per hour (-1: no cap)")
+	fs.IntVar(&o.cfg.MaxRooms, "max-rooms", chat.DefaultMaxRooms, "most `rooms` in all (-1: no cap)")
+	o.cfg.NickExpiry = chat.DefaultNickExpiry
+	fs.Var(retentionFlag{&o.cfg.NickExpiry}, "nick-expiry", "how long a key may stay `away` before its nick is released, e.g. 90d (0: never)")
+	fs.IntVar(&o.cfg.NickClaimsPerHour, "nick-claims-per-hour", chat.DefaultNickClaimsPerHour, "first nick `claims` new keys from one address may make per hour (-1: no cap)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
@@ -158,6 +163,9 @@ func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer
 	}
 	if o.cfg.Rate == 0 {
 		o.cfg.Rate = -1 // the flag's 0 means off; the Config's 0 means default
+	}
+	if o.cfg.NickExpiry == 0 {
+		o.cfg.NickExpiry = -1 // the flag's 0 means never; the Config's 0 means default
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))

@@ -126,3 +126,10 @@ func (a *announcer) stop() {
 	}
 	a.mu.Unlock()
 }
+
+// idle reports whether no gathered announcement waits for its timer.
+func (a *announcer) idle() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.timer == nil && len(a.pending) == 0
+}

@@ -53,6 +53,7 @@ func init() {
 		"bell":      {usage: "/bell on|off|mentions", help: "when your terminal bell rings", run: (*Hub).cmdBell},
 	}
 	addModerationCommands()
+	addResourceCommands()
 }
 
 var aliases = map[string]string{"names": "who", "exit": "quit", "w": "who", "m": "msg", "query": "msg", "r": "reply", "leave": "part", "j": "join"}
@@ -128,7 +129,8 @@ func (h *Hub) cmdNick(m *Member, args string) {
 	ctx, cancel := h.ctx()
 	var owner string
 	var err error
-	if m.key() != "" {
+	borrowOnly := h.firstClaimRefused(ctx, m)
+	if m.key() != "" && borrowOnly == "" {
 		owner, err = h.store.ClaimNick(ctx, wanted, m.key())
 	} else {
 		owner, err = h.store.NickOwner(ctx, wanted)
@@ -164,6 +166,9 @@ func (h *Hub) cmdNick(m *Member, args string) {
 	h.mu.Unlock()
 
 	h.log.Info("nick", "old", old, "new", wanted, "addr", m.identity.Addr)
+	if borrowOnly != "" {
+		h.notice(m, fmt.Sprintf("Your key does not own %s: %s.", wanted, borrowOnly))
+	}
 	if room != nil {
 		room.publish(&Event{Kind: KindAnnounce, Text: old + " is now known as " + wanted + "."}, nil)
 	}

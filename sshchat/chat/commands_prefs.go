@@ -172,12 +172,20 @@ func (h *Hub) cmdIgnore(m *Member, args string) {
 		h.listIgnored(m)
 		return
 	}
+	if refusal := checkIgnoreTarget(nick); refusal != "" {
+		h.notice(m, refusal)
+		return
+	}
 	t, ok := h.resolve(m, nick)
 	if !ok {
 		return
 	}
 	if t.online == m || (t.key != "" && t.key == m.key()) {
 		h.notice(m, "You cannot ignore yourself.")
+		return
+	}
+	if refusal := ignoreListFull(m, ignoreKey(t.key, t.nick)); refusal != "" {
+		h.notice(m, refusal)
 		return
 	}
 	h.editIgnored(m, func(set map[string]bool) { set[ignoreKey(t.key, t.nick)] = true })

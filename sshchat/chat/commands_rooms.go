@@ -34,13 +34,20 @@ func (h *Hub) cmdPart(m *Member, args string) {
 	h.moveTo(m, h.lobby.Name())
 }
 
-// moveTo takes m from their room into the room called name, creating it.
+// moveTo takes m from their room into the room called name, creating it
+// (within the creation caps).
 func (h *Hub) moveTo(m *Member, name string) {
-	to, err := h.roomFor(name, m.key(), true)
+	to, err := h.roomFor(name, &roomCreator{key: m.key(), addr: m.identity.Addr})
 	if err != nil {
 		h.notice(m, "Not joined: "+err.Error()+".")
 		return
 	}
+	defer h.releaseRoom(to)
+	h.moveInto(m, to)
+}
+
+// moveInto takes m from their room into to, which the caller holds.
+func (h *Hub) moveInto(m *Member, to *Room) {
 	h.mu.Lock()
 	from := m.Room()
 	if from == nil {
@@ -52,12 +59,13 @@ func (h *Hub) moveTo(m *Member, name string) {
 		h.notice(m, "You are already in "+to.Name()+".")
 		return
 	}
-	m.room.Store(to)
+	h.setRoomLocked(m, to)
 	nick := m.Nick()
 	h.mu.Unlock()
 
 	from.remove(m)
 	from.announcer.left(nick)
+	h.seedRoom(to)
 	to.join(m, true)
 	h.notice(m, fmt.Sprintf("You are now in %s. (%d here)", to.Name(), to.Len()))
 	if topic := to.Topic(); topic != "" {
@@ -76,10 +84,17 @@ func (h *Hub) saveRoom(r *Room) {
 	}
 }
 
+// roomsListed is how many rooms /rooms shows; the rest are counted.
+const roomsListed = 20
+
+// cmdRooms lists the rooms in memory (the default room, and those people
+// are in or were in lately), most people first, at most roomsListed of
+// them; the others are counted, not read from the store.
 func (h *Hub) cmdRooms(m *Member, _ string) {
 	h.mu.Lock()
 	rooms := h.roomListLocked()
 	h.mu.Unlock()
+	total := max(int(h.roomCount.Load()), len(rooms))
 	type row struct {
 		name, topic string
 		n           int
@@ -94,13 +109,19 @@ func (h *Hub) cmdRooms(m *Member, _ string) {
 		}
 		return rows[i].name < rows[j].name
 	})
-	h.notice(m, fmt.Sprintf("%d %s:", len(rows), plural(len(rows), "room", "rooms")))
+	h.notice(m, fmt.Sprintf("%d %s:", total, plural(total, "room", "rooms")))
+	if len(rows) > roomsListed {
+		rows = rows[:roomsListed]
+	}
 	for _, r := range rows {
 		line := fmt.Sprintf("  %s (%d)", r.name, r.n)
 		if r.topic != "" {
 			line += " " + r.topic
 		}
 		h.notice(m, line)
+	}
+	if more := total - len(rows); more > 0 {
+		h.notice(m, fmt.Sprintf("  and %d more (/join #NAME enters one)", more))
 	}
 }
 

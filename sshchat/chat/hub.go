@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
@@ -45,6 +46,24 @@ type Config struct {
 	// value turns it off (DefaultPacing is what the server uses).
 	Pacing Pacing
 
+	// RoomsPerHour is how many rooms one key (or one guest address) may
+	// create per hour (default DefaultRoomsPerHour; negative: no cap).
+	RoomsPerHour int
+	// MaxRooms caps the rooms the server keeps (default DefaultMaxRooms;
+	// negative: no cap).
+	MaxRooms int
+	// MaxLoadedRooms bounds the rooms held in memory: rooms nobody is in
+	// are evicted past it and loaded again when someone comes back
+	// (default 1024).
+	MaxLoadedRooms int
+	// NickExpiry is how long a key may stay away before the nick it owns is
+	// released (default DefaultNickExpiry; negative: never).
+	NickExpiry time.Duration
+	// NickClaimsPerHour is how many keys that own no nick yet may claim one
+	// from one address per hour (default DefaultNickClaimsPerHour;
+	// negative: no cap).
+	NickClaimsPerHour int
+
 	announce announceConfig
 }
 
@@ -68,21 +87,31 @@ type Hub struct {
 	lobby *Room
 	mod   moderation
 
-	mu       sync.Mutex
+	mu       sync.Mutex         // tier: after Room.seqMu, before Room.mu
 	nicks    map[string]*Member // by sanitize.FoldNick
 	watchers map[*Member]struct{}
-	rooms    map[string]*Room // by FoldRoom
+	rooms    map[string]*Room // by FoldRoom: the rooms in memory (see roomload.go)
 	nextID   uint64
 	closing  bool
 	guestSeq int
+	// roomGeneration counts rooms that left memory (under mu): a room read
+	// from the store while one left is read again.
+	roomGeneration uint64
+	roomLoads      map[string]chan struct{} // by FoldRoom: loads under way, closed when done
+
+	roomCount     atomic.Int64 // rooms in the store, for MaxRooms
+	roomCreations *hourlyLimiter
+	nickClaims    *hourlyLimiter
+	nickSweep     atomic.Int64 // unix nanoseconds of the last nick expiry sweep
 
 	stop    chan struct{}
 	stopped sync.Once
 	bg      sync.WaitGroup
 }
 
-// NewHub loads rooms and their recent history from the store and starts
-// the hub's background work (history retention).
+// NewHub loads the default room (not its history, and no other room: rooms
+// load on demand, see roomload.go) and moderation state from the store and
+// starts the hub's background work (history retention).
 func NewHub(cfg Config) (*Hub, error) {
 	if cfg.OutboxBytes <= 0 {
 		cfg.OutboxBytes = defaultOutboxBytes
@@ -120,17 +149,25 @@ func NewHub(cfg Config) (*Hub, error) {
 	if cfg.announce == (announceConfig{}) {
 		cfg.announce = defaultAnnounce
 	}
+	cfg.RoomsPerHour = orDefault(cfg.RoomsPerHour, DefaultRoomsPerHour)
+	cfg.MaxRooms = orDefault(cfg.MaxRooms, DefaultMaxRooms)
+	cfg.MaxLoadedRooms = max(orDefault(cfg.MaxLoadedRooms, defaultMaxLoadedRooms), 1)
+	cfg.NickClaimsPerHour = orDefault(cfg.NickClaimsPerHour, DefaultNickClaimsPerHour)
+	cfg.NickExpiry = orDefault(cfg.NickExpiry, DefaultNickExpiry)
 	h := &Hub{
 		cfg: cfg, log: cfg.Logger, store: cfg.Store,
 		nicks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
-		stop: make(chan struct{}),
+		roomLoads:     make(map[string]chan struct{}),
+		stop:          make(chan struct{}),
+		roomCreations: newHourlyLimiter(cfg.RoomsPerHour, defaultTracked),
+		nickClaims:    newHourlyLimiter(cfg.NickClaimsPerHour, defaultTracked),
 	}
 	if cfg.Retention > 0 {
 		// Before the rooms load their recent lines, so none past
 		// retention is replayed.
 		h.pruneOnce()
 	}
-	if err := h.loadRooms(); err != nil {
+	if err := h.loadDefaultRoom(); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -142,47 +179,6 @@ func NewHub(cfg Config) (*Hub, error) {
 		h.goBackground("retention", h.pruneHistory)
 	}
 	return h, nil
-}
-
-func (h *Hub) loadRooms() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	infos, err := h.store.LoadRooms(ctx)
-	if err != nil {
-		return fmt.Errorf("load rooms: %w", err)
-	}
-	seqs, err := h.store.LastSeqs(ctx)
-	if err != nil {
-		return fmt.Errorf("load room sequence numbers: %w", err)
-	}
-	known := make(map[string]bool)
-	for _, info := range infos {
-		known[FoldRoom(info.Name)] = true
-	}
-	// History can name rooms whose metadata was never saved (a crash
-	// between the two); they exist all the same.
-	for name := range seqs {
-		if !known[FoldRoom(name)] && ValidRoom(name) == nil {
-			infos = append(infos, store.RoomInfo{Name: name})
-			known[FoldRoom(name)] = true
-		}
-	}
-	if !known[FoldRoom(h.cfg.DefaultRoom)] {
-		infos = append(infos, store.RoomInfo{Name: h.cfg.DefaultRoom})
-	}
-	for _, info := range infos {
-		r := newRoom(info, seqs[info.Name], h)
-		if h.cfg.Scrollback > 0 {
-			msgs, err := h.recentSaid(ctx, info.Name, h.cfg.Scrollback)
-			if err != nil {
-				return fmt.Errorf("load history: %w", err)
-			}
-			r.seed(replaysOf(msgs)) // replays are made from these as copies
-		}
-		h.rooms[FoldRoom(info.Name)] = r
-	}
-	h.lobby = h.rooms[FoldRoom(h.cfg.DefaultRoom)]
-	return nil
 }
 
 // MaxLine is the longest line in bytes that Handle accepts.
@@ -220,7 +216,7 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	m.prefs.Store(h.loadPrefs(id))
 
 	wanted := sanitize.Nick(id.User)
-	candidates, why := h.nickCandidates(wanted, m.key())
+	candidates, why := h.nickCandidates(wanted, m.key(), id.Addr)
 	nick, online, err := h.register(m, candidates, false)
 	if err == nil && nick == "" {
 		// Everything asked for is in use: only now ask the store about
@@ -231,9 +227,13 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 		return nil, err
 	}
 	room := m.Room()
+	h.recordJoinSeen(m)
 
 	h.log.Info("join", "nick", nick, "fingerprint", KeyOrGuest(id.Fingerprint), "addr", id.Addr)
 	h.welcome(m, wanted, nick, why, online)
+	if !id.Bot {
+		h.seedRoom(room)
+	}
 	room.join(m, !id.Bot)
 	h.deliverOffline(m)
 	room.announcer.joined(nick)
@@ -242,12 +242,13 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 
 // nickCandidates lists the nicks a member may get, best first, after
 // asking the store who owns them. why explains a refusal of wanted.
-func (h *Hub) nickCandidates(wanted, key string) (candidates []string, why string) {
+func (h *Hub) nickCandidates(wanted, key, addr string) (candidates []string, why string) {
 	if key == "" {
 		return nil, "" // guests are Guest-N
 	}
 	ctx, cancel := h.ctx()
 	defer cancel()
+	h.sweepExpiredNicks(ctx)
 	if guestShaped(wanted) {
 		why, wanted = wanted+" is a name for guests without a key", ""
 	}
@@ -262,7 +263,24 @@ func (h *Hub) nickCandidates(wanted, key string) (candidates []string, why strin
 	switch {
 	case wanted == "":
 	case owned == "" && ownsKnown:
+		if refusal := h.mayClaimFirstNick(addr); refusal != "" {
+			// Too many first claims from this address: the name may
+			// be borrowed, not owned.
+			switch owner, err := h.store.NickOwner(ctx, wanted); {
+			case err != nil:
+				h.log.Error("look up nick owner", "nick", wanted, "err", err)
+			case owner == "":
+				candidates = append(candidates, wanted)
+				why = refusal + "; " + wanted + " is not yours to keep"
+			default:
+				why = wanted + " belongs to someone else's key"
+			}
+			break
+		}
 		owner, err := h.store.ClaimNick(ctx, wanted, key)
+		if err != nil || owner != key {
+			h.refundNickClaim(addr)
+		}
 		switch {
 		case err != nil:
 			h.log.Error("claim nick", "nick", wanted, "err", err)
@@ -335,7 +353,7 @@ func (h *Hub) register(m *Member, candidates []string, guest bool) (nick string,
 	h.nextID++
 	m.id = h.nextID
 	m.setNick(nick)
-	m.room.Store(h.lobby)
+	h.setRoomLocked(m, h.lobby)
 	h.nicks[sanitize.FoldNick(nick)] = m
 	return nick, len(h.nicks), nil
 }
@@ -510,7 +528,8 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 			delete(h.nicks, sanitize.FoldNick(nick))
 		}
 		delete(h.watchers, m)
-		room := m.room.Swap(nil)
+		room := m.Room()
+		h.setRoomLocked(m, nil)
 		announce = announce && !h.closing && !m.hidden
 		h.mu.Unlock()
 

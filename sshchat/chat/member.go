@@ -50,6 +50,7 @@ type Member struct {
 	room   atomic.Pointer[Room]   // written under Hub.mu
 
 	lastActive atomic.Int64 // unix nanoseconds of the last line typed
+	seenStored atomic.Int64 // unix nanoseconds of the last SeenKey stored for the key
 	replyTo    atomic.Pointer[string]
 	kickReason atomic.Pointer[string]
 	mutedGuest atomic.Bool // a guest's mute lasts their session

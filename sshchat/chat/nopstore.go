@@ -44,3 +44,12 @@ func (nopStore) LoadRooms(context.Context) ([]store.RoomInfo, error)          { 
 func (nopStore) Prefs(context.Context, string) (map[string]string, error)     { return nil, nil }
 func (nopStore) SetPref(context.Context, string, string, string) error        { return nil }
 func (nopStore) Close() error                                                 { return nil }
+func (nopStore) Room(context.Context, string) (store.RoomInfo, bool, error) {
+	return store.RoomInfo{}, false, nil
+}
+func (nopStore) RoomSeq(context.Context, string) (uint64, error)       { return 0, nil }
+func (nopStore) CountRooms(context.Context) (int, error)               { return 0, nil }
+func (nopStore) DeleteRoom(context.Context, string) (bool, error)      { return false, nil }
+func (nopStore) SeenKey(context.Context, string, time.Time) error      { return nil }
+func (nopStore) ExpireNicks(context.Context, time.Time) (int64, error) { return 0, nil }
+func (nopStore) ReleaseNick(context.Context, string) (string, error)   { return "", nil }

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
-	"github.com/sshchat/sshchat/sshchat/store"
 )
 
 // This file is the hub's side of one-shot commands (ssh host who, say,
@@ -29,33 +28,6 @@ func (h *Hub) Who() []WhoEntry {
 		out = append(out, WhoEntry{Nick: m.Nick(), Room: room.Name(), Away: m.awayText()})
 	}
 	return out
-}
-
-// roomFor returns the room called name ("" for the default room), creating
-// it for creatorKey if it does not exist yet and create is true.
-func (h *Hub) roomFor(name, creatorKey string, create bool) (*Room, error) {
-	if name == "" {
-		return h.lobby, nil
-	}
-	if err := ValidRoom(name); err != nil {
-		return nil, err
-	}
-	h.mu.Lock()
-	r := h.rooms[FoldRoom(name)]
-	created := false
-	if r == nil && create {
-		r = newRoom(store.RoomInfo{Name: name, CreatorKey: creatorKey, Created: h.cfg.Now()}, 0, h)
-		h.rooms[FoldRoom(name)] = r
-		created = true
-	}
-	h.mu.Unlock()
-	if r == nil {
-		return nil, fmt.Errorf("there is no room %s", name)
-	}
-	if created {
-		h.saveRoom(r)
-	}
-	return r, nil
 }
 
 // Post says text in a room as the person id, without joining: the line is
@@ -87,7 +59,7 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 	nick = owned
 	if nick == "" {
 		wanted := sanitize.Nick(id.User)
-		candidates, why := h.nickCandidates(wanted, id.Fingerprint)
+		candidates, why := h.nickCandidates(wanted, id.Fingerprint, id.Addr)
 		candidates = append(candidates, h.numberedNicks(wanted, id.Fingerprint)...)
 		if len(candidates) == 0 {
 			if why == "" {
@@ -97,15 +69,20 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 		}
 		nick = candidates[0]
 	}
-	room, err := h.roomFor(roomName, id.Fingerprint, true)
+	room, err := h.roomFor(roomName, nil)
+	if isNoRoom(err) {
+		return "", fmt.Errorf("%w; /join it first", err)
+	}
 	if err != nil {
 		return "", err
 	}
+	defer h.releaseRoom(room)
 	var delivered sync.WaitGroup
 	room.publish(&Event{Kind: KindMessage, From: nick, FromKey: id.Fingerprint, Text: text}, &delivered)
 	if !waitDelivered(&delivered, nil, maxLeaveWait) {
 		return nick, errors.New("the line was sent but not confirmed in time")
 	}
+	h.recordJoinSeen(probe)
 	h.log.Info("post", "nick", nick, "room", room.Name(), "addr", id.Addr)
 	return nick, nil
 }
@@ -115,10 +92,11 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 // room says from now on. Subscribe first, then read history with Recent,
 // then skip live lines the history already covered (by sequence number).
 func (h *Hub) Watch(id Identity, roomName string, peer Peer) (*Member, error) {
-	room, err := h.roomFor(roomName, "", false)
+	room, err := h.roomFor(roomName, nil)
 	if err != nil {
 		return nil, err
 	}
+	defer h.releaseRoom(room)
 	m := &Member{
 		identity: id,
 		joined:   h.cfg.Now(),
@@ -129,11 +107,11 @@ func (h *Hub) Watch(id Identity, roomName string, peer Peer) (*Member, error) {
 	}
 	m.prefs.Store(defaultPrefs())
 	m.setNick("")
-	m.room.Store(room)
 	h.mu.Lock()
 	closing := h.closing
 	if !closing {
 		h.watchers[m] = struct{}{}
+		h.setRoomLocked(m, room)
 	}
 	h.mu.Unlock()
 	if closing {
@@ -145,10 +123,11 @@ func (h *Hub) Watch(id Identity, roomName string, peer Peer) (*Member, error) {
 
 // Recent returns up to n lines people said in a room, oldest first.
 func (h *Hub) Recent(roomName string, n int) (room string, events []*Event, err error) {
-	r, err := h.roomFor(roomName, "", false)
+	r, err := h.roomFor(roomName, nil)
 	if err != nil {
 		return "", nil, err
 	}
+	defer h.releaseRoom(r)
 	ctx, cancel := h.ctx()
 	defer cancel()
 	msgs, err := h.recentSaid(ctx, r.Name(), n)

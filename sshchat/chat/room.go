@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/store"
@@ -23,14 +24,27 @@ type Room struct {
 	history store.History
 	log     *slog.Logger
 
-	seqMu sync.Mutex
+	seqMu sync.Mutex // tier: after announcer.mu, before Hub.mu
 	seq   uint64
+	// gone (under seqMu) is set once the room has left the hub's map
+	// (evicted or removed): later lines go through reroute to the room's
+	// current object, so one name never has two sequences.
+	gone    bool
+	reroute func(ev *Event, inflight *sync.WaitGroup)
+	pending atomic.Int64 // lines handed to the store, not yet delivered
 
-	mu         sync.Mutex
+	// Guarded by Hub.mu: how many members, watchers and one-shot commands
+	// hold the room; a room nobody holds may be evicted from memory.
+	holds     int
+	idleSince time.Time
+
+	mu         sync.Mutex // tier: innermost (after Hub.mu); no I/O under it
 	members    []*Member
 	index      map[*Member]int
 	recent     []*Event // the last len(recent) delivered events, oldest first
 	keep       int      // how many events recent holds
+	seeded     bool     // recent holds the room's scrollback (see seedRoom)
+	seeding    chan struct{}
 	retention  time.Duration
 	topic      string
 	creatorKey string
@@ -91,6 +105,7 @@ func (r *Room) join(m *Member, replay bool) {
 		// They left (or moved on) after choosing this room: leaving
 		// clears m.room before it removes m, so a late join must not
 		// add a member nobody will remove.
+		r.dropScrollbackIfEmptyLocked()
 		return
 	}
 	if replay {
@@ -122,6 +137,7 @@ func (r *Room) remove(m *Member) {
 		r.members = r.members[:last]
 		delete(r.index, m)
 	}
+	r.dropScrollbackIfEmptyLocked()
 }
 
 func (r *Room) setTopic(topic string) {
@@ -134,11 +150,19 @@ func (r *Room) setTopic(topic string) {
 // it to the store; members receive it once it is committed. inflight, if
 // not nil, counts the line until it has been delivered.
 func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
+	r.seqMu.Lock()
+	if r.gone {
+		r.seqMu.Unlock()
+		if r.reroute != nil {
+			r.reroute(ev, inflight)
+		}
+		return
+	}
+	defer r.seqMu.Unlock()
 	if inflight != nil {
 		inflight.Add(1)
 	}
-	r.seqMu.Lock()
-	defer r.seqMu.Unlock()
+	r.pending.Add(1)
 	r.seq++
 	ev.Seq = r.seq
 	ev.Room = r.name
@@ -150,6 +174,7 @@ func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
 			r.log.Error("store line", "room", r.name, "seq", ev.Seq, "err", err)
 		}
 		r.deliver(ev)
+		r.pending.Add(-1)
 		if inflight != nil {
 			inflight.Done()
 		}
@@ -162,7 +187,7 @@ func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
 func (r *Room) deliver(ev *Event) {
 	var overflowed []*Member
 	r.mu.Lock()
-	if r.keep > 0 && ev.said() {
+	if r.keep > 0 && ev.said() && r.keepsScrollbackLocked() {
 		if len(r.recent) == r.keep {
 			copy(r.recent, r.recent[1:])
 			r.recent[len(r.recent)-1] = ev
@@ -179,14 +204,4 @@ func (r *Room) deliver(ev *Event) {
 	for _, m := range overflowed {
 		m.cutOff("outbox overflow")
 	}
-}
-
-// seed fills the replay buffer from stored history at startup.
-func (r *Room) seed(events []*Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(events) > r.keep {
-		events = events[len(events)-r.keep:]
-	}
-	r.recent = append(r.recent[:0], events...)
 }

@@ -26,8 +26,9 @@ type Server struct {
 
 // Start runs a server on 127.0.0.1:0 with its host key in a temporary
 // folder, and stops it when the test ends. Fields of cfg that are zero get
-// the server's defaults, except the connection caps, which are lifted, and
-// pacing, which is off.
+// the server's defaults, except the connection caps and the hourly caps on
+// creating rooms and claiming nicks, which are lifted (every test client
+// comes from one address), and pacing, which is off.
 func Start(t testing.TB, cfg sshchat.Config) *Server {
 	t.Helper()
 	dir := t.TempDir()
@@ -48,6 +49,12 @@ func Start(t testing.TB, cfg sshchat.Config) *Server {
 	}
 	if cfg.Rate == 0 {
 		cfg.Rate = -1 // tests that flood say so; pacing tests set a rate
+	}
+	if cfg.RoomsPerHour == 0 {
+		cfg.RoomsPerHour = -1
+	}
+	if cfg.NickClaimsPerHour == 0 {
+		cfg.NickClaimsPerHour = -1
 	}
 	logs := &LogBuffer{}
 	if cfg.Logger == nil {

@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Identities binds nicks to keys (case-insensitive nick, ASCII lower-case fold).
 type Identities interface {
@@ -13,4 +16,14 @@ type Identities interface {
 	NickOwner(ctx context.Context, nick string) (string, error)
 	// OwnedNick returns the nick key owns (with the case it was claimed in), or "".
 	OwnedNick(ctx context.Context, key string) (string, error)
+	// SeenKey records that key was seen at t: the last-seen time of the
+	// nick it owns (nothing happens if it owns none). ClaimNick counts as
+	// seeing the key at the time of the claim.
+	SeenKey(ctx context.Context, key string, t time.Time) error
+	// ExpireNicks releases every nick whose key was last seen before t and
+	// returns how many it released.
+	ExpireNicks(ctx context.Context, t time.Time) (int64, error)
+	// ReleaseNick releases nick (any case) and returns the key that owned
+	// it, or "" if no key did.
+	ReleaseNick(ctx context.Context, nick string) (string, error)
 }

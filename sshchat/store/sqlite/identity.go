@@ -32,8 +32,9 @@ func (s *Store) ClaimNick(ctx context.Context, nick, key string) (string, error)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM nicks WHERE key = ? AND fold <> ?`, key, fold); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO nicks (fold, nick, key, claimed) VALUES (?, ?, ?, ?)
-			ON CONFLICT (fold) DO UPDATE SET nick = excluded.nick`, fold, nick, key, time.Now().UnixMicro())
+		now := time.Now().UnixMicro()
+		_, err = tx.ExecContext(ctx, `INSERT INTO nicks (fold, nick, key, claimed, seen) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (fold) DO UPDATE SET nick = excluded.nick, seen = max(seen, excluded.seen)`, fold, nick, key, now, now)
 		return err
 	})
 	if err != nil {

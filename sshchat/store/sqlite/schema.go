@@ -109,6 +109,13 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX private_time ON private (time)`,
 	)},
+	// When each nick's key was last seen, so that claims of keys gone for
+	// long expire (ExpireNicks). Existing claims count as seen when claimed.
+	{"nick last seen", execAll(
+		`ALTER TABLE nicks ADD COLUMN seen INTEGER NOT NULL DEFAULT 0`,
+		`UPDATE nicks SET seen = claimed`,
+		`CREATE INDEX nicks_seen ON nicks (seen)`,
+	)},
 }
 
 // execAll returns a step that runs each statement in turn.

@@ -45,6 +45,8 @@ func Run(t *testing.T, open Opener) {
 		{"Mutes", testMutes},
 		{"Audit", testAudit},
 		{"Rooms", testRooms},
+		{"RoomOnDemand", testRoomOnDemand},
+		{"NickExpiry", testNickExpiry},
 		{"Prefs", testPrefs},
 		{"Close", testClose},
 	}

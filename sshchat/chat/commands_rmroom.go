@@ -1,0 +1,100 @@
+package chat
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// addResourceCommands adds the operator commands that free what users
+// created: rooms (/rmroom) and nick claims (/release).
+func addResourceCommands() {
+	commands["rmroom"] = &command{usage: "/rmroom #ROOM", help: "remove a room and its history (people in it go to the default room)", run: (*Hub).cmdRmroom, op: true}
+	commands["release"] = &command{usage: "/release NICK", help: "take a nick away from the key that owns it", run: (*Hub).cmdRelease, op: true}
+	moderationOrder = append(moderationOrder, "rmroom", "release")
+}
+
+// cmdRmroom removes a room: the people in it are moved to the default room
+// (one-shot listeners are ended), its metadata and its history lines are
+// deleted from the store, and its sequence number is remembered so that a
+// room of the same name created later never reuses one.
+func (h *Hub) cmdRmroom(m *Member, args string) {
+	name, extra := splitWord(args)
+	if name == "" || extra != "" {
+		h.usage(m, "rmroom")
+		return
+	}
+	if !strings.HasPrefix(name, "#") {
+		name = "#" + name
+	}
+	if err := ValidRoom(name); err != nil {
+		h.notice(m, "Not removed: "+err.Error()+".")
+		return
+	}
+	if FoldRoom(name) == FoldRoom(h.lobby.Name()) {
+		h.notice(m, fmt.Sprintf("Not removed: %s is the default room.", h.lobby.Name()))
+		return
+	}
+	// Out of memory first, so that nothing more is said in it, then out
+	// of the store; a room someone loaded again meanwhile goes too.
+	inside, loaded := h.unloadForRemoval(name)
+	ctx, cancel := h.ctx()
+	had, err := h.store.DeleteRoom(ctx, name)
+	cancel()
+	if err != nil {
+		h.log.Error("remove room", "room", name, "err", err)
+		h.notice(m, "Not removed: the store could not be changed.")
+		return
+	}
+	more, loadedAgain := h.unloadForRemoval(name)
+	inside = append(inside, more...)
+	if !had && !loaded && !loadedAgain {
+		h.notice(m, fmt.Sprintf("There is no room %s.", name))
+		return
+	}
+	if had {
+		h.roomCount.Add(-1)
+	}
+	moved := 0
+	for _, x := range inside {
+		if x.hidden {
+			h.notice(x, fmt.Sprintf("%s was removed by an operator.", name))
+			h.leave(x, "room removed", false)
+			continue
+		}
+		h.notice(x, fmt.Sprintf("%s was removed by %s; you are back in %s.", name, m.Nick(), h.lobby.Name()))
+		h.moveInto(x, h.lobby)
+		moved++
+	}
+	h.audit(m, "rmroom", name, fmt.Sprintf("%d moved to %s; history deleted", moved, h.lobby.Name()))
+	h.notice(m, fmt.Sprintf("%s is removed: %d %s moved to %s, and its history is deleted.",
+		name, moved, plural(moved, "person", "people"), h.lobby.Name()))
+}
+
+// unloadForRemoval takes the room called name out of memory whoever holds
+// it, waits for its lines on their way to the store, and returns who was
+// in it and whether it was loaded.
+func (h *Hub) unloadForRemoval(name string) (inside []*Member, loaded bool) {
+	h.mu.Lock()
+	r := h.rooms[FoldRoom(name)]
+	h.mu.Unlock()
+	if r == nil || !h.unloadRoom(r, true) {
+		return nil, false
+	}
+	waitStored(r, maxLeaveWait)
+	r.mu.Lock()
+	inside = append(inside, r.members...)
+	r.mu.Unlock()
+	return inside, true
+}
+
+// waitStored waits (at most timeout) until no line of r is on its way to
+// the store, so that deleting its history deletes them too.
+func waitStored(r *Room, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for r.pending.Load() > 0 && time.Now().Before(deadline) {
+		<-tick.C
+	}
+}
