@@ -98,6 +98,9 @@ func New(cfg Config) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
+	if err := writePublicHostKey(cfg.HostKeyPath, signer); err != nil {
+		s.log.Warn("the public host key file could not be written; the fingerprint is logged below", "err", err)
+	}
 	if created {
 		s.log.Info("generated host key", "path", cfg.HostKeyPath)
 	} else if warning := hostKeyExposure(cfg.HostKeyPath); warning != "" {
