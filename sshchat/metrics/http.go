@@ -73,6 +73,7 @@ func Handler(x *Metrics, opts HandlerOptions) http.Handler {
 // its answer for readyFresh.
 type readiness struct {
 	check func(context.Context) error
+	fresh time.Duration // readyFresh unless a test says otherwise
 
 	mu      sync.Mutex // leaf: guards the fields below; the check runs outside it
 	checked time.Time
@@ -85,7 +86,11 @@ func (r *readiness) get(ctx context.Context) error {
 		return nil
 	}
 	r.mu.Lock()
-	if !r.checked.IsZero() && time.Since(r.checked) < readyFresh {
+	fresh := r.fresh
+	if fresh == 0 {
+		fresh = readyFresh
+	}
+	if !r.checked.IsZero() && time.Since(r.checked) < fresh {
 		err := r.err
 		r.mu.Unlock()
 		return err
