@@ -144,6 +144,7 @@ func (h *Hub) Written(m *Member, events []*Event) {
 	}
 	shard := &x.fanout[m.id%latencyShards]
 	var now time.Time
+	var sum time.Duration
 	for _, ev := range events {
 		if ev.accepted.IsZero() || ev.Replay {
 			continue
@@ -157,7 +158,10 @@ func (h *Hub) Written(m *Member, events []*Event) {
 			i++
 		}
 		shard.buckets[i].Add(1)
-		shard.sumNs.Add(int64(d))
+		sum += d
+	}
+	if sum != 0 {
+		shard.sumNs.Add(int64(sum))
 	}
 }
 
