@@ -99,7 +99,7 @@ func (s *Server) ServeOps(ln net.Listener) error {
 	s.ops[hs] = struct{}{}
 	s.mu.Unlock()
 	s.log.Info("serving metrics and health checks", "addr", ln.Addr().String(), "pprof", s.cfg.Pprof)
-	err := hs.Serve(ln)
+	err := hs.Serve(newLimitListener(ln, maxOpsConns))
 	s.mu.Lock()
 	delete(s.ops, hs)
 	s.mu.Unlock()
