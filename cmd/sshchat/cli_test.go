@@ -5,7 +5,9 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -153,5 +155,36 @@ func TestVersionStampedAtBuild(t *testing.T) {
 	}
 	if want := "sshchat v1.2.3 (commit 0123abc, built 2026-11-30T00:00:00Z, "; !strings.HasPrefix(string(out), want) {
 		t.Fatalf("--version printed %q, want it to start with %q", out, want)
+	}
+}
+
+var metricsListening = regexp.MustCompile(`msg="serving metrics and health checks" addr=(\S+)`)
+
+// TestBinaryServesMetricsAndHealthcheck runs the real binary with
+// --metrics (and SSHCHAT_VERSION=true in its environment, which must not
+// stop it), then its own healthcheck subcommand against it, as a container
+// HEALTHCHECK would.
+func TestBinaryServesMetricsAndHealthcheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir, bin := buildBinary(t)
+	t.Setenv("SSHCHAT_VERSION", "true")
+	cmd, _, log := startBinaryLogged(t, bin, "--addr", "127.0.0.1:0", "--metrics", "127.0.0.1:0",
+		"--host-key", filepath.Join(dir, "keys", "ssh_host_ed25519"), "--data", filepath.Join(dir, "data"))
+	m := metricsListening.FindStringSubmatch(log.waitLine(t, "serving metrics", 1))
+	if m == nil {
+		t.Fatal("cannot read the metrics address from the log")
+	}
+	out, err := exec.Command(bin, "healthcheck", "--metrics", m[1]).CombinedOutput()
+	if err != nil {
+		t.Fatalf("healthcheck: %v\n%s", err, out)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	log.waitLine(t, "msg=stopped", 1)
+	if out, err := exec.Command(bin, "healthcheck", "--metrics", m[1]).CombinedOutput(); err == nil {
+		t.Fatalf("healthcheck of a stopped server passed:\n%s", out)
 	}
 }
