@@ -67,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg.Logger = logger
 	cfg.Version = build.Version
 	cfg.Commit = build.Commit
-	logger.Info("starting", "version", build.Version, "commit", build.Commit, "built", build.Date)
+	logger.Info("starting", "version", build.Version, "commit", build.Commit, build.DateIs, build.Date)
 	if opts.motdPath != "" {
 		motd, err := os.ReadFile(opts.motdPath)
 		if err != nil {

@@ -19,10 +19,13 @@ var version, commit, date string
 // buildInfo says what this binary is.
 type buildInfo struct {
 	Version, Commit, Date string
+	// DateIs says what Date is: "built" (stamped at build time) or
+	// "committed" (the commit's time, from the VCS).
+	DateIs string
 }
 
 func readBuildInfo() buildInfo {
-	b := buildInfo{Version: version, Commit: commit, Date: date}
+	b := buildInfo{Version: version, Commit: commit, Date: date, DateIs: "built"}
 	var revision, vcsTime string
 	modified := false
 	if bi, ok := debug.ReadBuildInfo(); ok {
@@ -46,8 +49,8 @@ func readBuildInfo() buildInfo {
 			b.Commit += "-dirty"
 		}
 	}
-	if b.Date == "" {
-		b.Date = vcsTime
+	if b.Date == "" && vcsTime != "" {
+		b.Date, b.DateIs = vcsTime, "committed"
 	}
 	if b.Version == "" {
 		b.Version = "dev"
@@ -62,6 +65,6 @@ func readBuildInfo() buildInfo {
 }
 
 func (b buildInfo) String() string {
-	return fmt.Sprintf("sshchat %s (commit %s, built %s, %s %s/%s)",
-		b.Version, b.Commit, b.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("sshchat %s (commit %s, %s %s, %s %s/%s)",
+		b.Version, b.Commit, b.DateIs, b.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
