@@ -215,16 +215,16 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 			se.writeStarted()
 			err = out.write(buf)
 			se.writeEnded()
-			if err == nil {
-				se.srv.hub.Written(m, events)
-			}
+		}
+		*pooled = buf
+		putBuffer(pooled)
+		if err == nil {
+			se.srv.hub.FanoutWritten(m, events) // the fan-out latency histogram
 		}
 		clear(events)
 		if cap(events) > 64 {
 			events = nil
 		}
-		*pooled = buf
-		putBuffer(pooled)
 		if err != nil {
 			se.srv.hub.Leave(m, "write failed")
 			return

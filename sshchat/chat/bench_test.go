@@ -54,7 +54,7 @@ func benchmarkFanout(b *testing.B, members int, metrics bool) {
 				buf = append(buf, ev.Bytes(StyleANSI)...)
 			}
 			bufs[i] = buf
-			h.Written(m, events)
+			h.FanoutWritten(m, events)
 			clear(events)
 		}
 	}

@@ -134,10 +134,10 @@ type latencyShard struct {
 	_       [64]byte // keeps the next shard off this one's cache line
 }
 
-// Written records that events were written to m's connection just now:
-// each live room line adds its latency since it was accepted to the
+// FanoutWritten records that events were written to m's connection just
+// now: each live room line adds its latency since it was accepted to the
 // fan-out histogram. The member's writer calls it after each write.
-func (h *Hub) Written(m *Member, events []*Event) {
+func (h *Hub) FanoutWritten(m *Member, events []*Event) {
 	x := h.cfg.Metrics
 	if x == nil {
 		return

@@ -51,7 +51,7 @@ func TestHubCountsLinesAndDeliveries(t *testing.T) {
 		t.Errorf("too long %d, want 1", got)
 	}
 	for _, m := range ms {
-		h.Written(m, m.Outbox().Drain(nil))
+		h.FanoutWritten(m, m.Outbox().Drain(nil))
 	}
 	if _, count, sum := x.FanoutLatency(); count < 3 || sum <= 0 {
 		t.Errorf("fan-out latency: %d observations, sum %v; want at least 3", count, sum)
@@ -75,5 +75,5 @@ func TestHubWithoutMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Handle(m, "hello")
-	h.Written(m, m.Outbox().Drain(nil))
+	h.FanoutWritten(m, m.Outbox().Drain(nil))
 }
