@@ -79,8 +79,11 @@ func TestMetricsCountWhatClientsDo(t *testing.T) {
 		c.WaitFor(fmt.Sprintf("(%d online)", members))
 	}
 
-	before := waitMetrics(t, srv, "the sessions open", func(m map[string]float64) bool {
-		return m[`sshchat_sessions_open{kind="pty"}`] == 1 && m[`sshchat_sessions_open{kind="plain"}`] == members-1
+	// A client can see a line a moment before its writer records the
+	// write: wait until every delivery so far is recorded as written.
+	before := waitMetrics(t, srv, "the sessions open and every delivery written", func(m map[string]float64) bool {
+		return m[`sshchat_sessions_open{kind="pty"}`] == 1 && m[`sshchat_sessions_open{kind="plain"}`] == members-1 &&
+			m["sshchat_fanout_latency_seconds_count"] == m["sshchat_deliveries_total"]
 	})
 	for name, want := range map[string]float64{
 		"sshchat_connections_open": members,
