@@ -12,6 +12,7 @@ import (
 // (Session.PublicKey), never from anything stored during this callback,
 // which can run for keys the client only offers (CVE-2024-45337).
 func (s *Server) publicKeyAuth(ctx ssh.Context, key ssh.PublicKey) (ok bool) {
+	defer func() { s.metrics.Auth("publickey", ok) }() // after recoverAuth settles ok
 	defer s.recoverAuth("publickey", &ok)
 	if err := checkKeyType(key); err != nil {
 		s.log.Info("key refused", "addr", ctx.RemoteAddr().String(), "reason", err.Error())
@@ -38,6 +39,7 @@ type refusalKey struct{}
 // keyboard-interactive request, so a banned or unlisted person reads one
 // line saying why before "Permission denied".
 func (s *Server) guestAuth(ctx ssh.Context, challenge gossh.KeyboardInteractiveChallenge) (ok bool) {
+	defer func() { s.metrics.Auth("keyboard-interactive", ok) }()
 	defer s.recoverAuth("keyboard-interactive", &ok)
 	reason, refused := ctx.Value(refusalKey{}).(string)
 	if !refused {

@@ -69,6 +69,13 @@ type Config struct {
 	NickClaimsPerHour int
 	// Version is the server's version, shown in the SSH banner.
 	Version string
+	// Commit is the VCS revision the binary was built from (metrics).
+	Commit string
+	// MetricsAddr, if set, is where ListenAndServe serves Prometheus
+	// /metrics, /healthz and /readyz. Keep it private.
+	MetricsAddr string
+	// Pprof also serves net/http/pprof on the metrics listener.
+	Pprof bool
 	// Logger receives structured logs (default slog.Default()).
 	Logger *slog.Logger
 	// Now is the chat's clock (default time.Now): ban and mute expiry,

@@ -64,6 +64,9 @@ func (s *Server) Reload() error {
 		}
 		s.hub.SetAllowlist(allowed)
 		s.log.Info("loaded allowlist", "path", s.cfg.AllowlistFile, "keys", len(allowed))
+		if len(allowed) == 0 {
+			s.log.Warn("the allowlist has no keys: everyone is refused", "path", s.cfg.AllowlistFile)
+		}
 	}
 	return nil
 }

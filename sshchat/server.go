@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshchat/sshchat/sshchat/chat"
+	"github.com/sshchat/sshchat/sshchat/metrics"
 	"github.com/sshchat/sshchat/sshchat/store/sqlite"
 )
 
@@ -31,11 +33,15 @@ type Server struct {
 	ssh     *ssh.Server
 	limiter *connLimiter
 	hostKey gossh.Signer
+	// Counted into by the hot paths, exported by the --metrics listener.
+	chatMetrics *chat.Metrics
+	metrics     *metrics.Metrics
 
 	mu           sync.Mutex
 	listeners    map[net.Listener]struct{}
 	conns        map[*guardedConn]struct{}
 	sessions     map[*session]struct{}
+	ops          map[*http.Server]struct{} // the --metrics listener's servers
 	shuttingDown bool
 	sessionsWG   sync.WaitGroup
 
@@ -61,10 +67,12 @@ func New(cfg Config) (*Server, error) {
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*guardedConn]struct{}),
 		sessions:  make(map[*session]struct{}),
+		ops:       make(map[*http.Server]struct{}),
 		stop:      make(chan struct{}),
 	}
+	s.newMetrics()
 	dbPath := filepath.Join(cfg.DataDir, "sshchat.db")
-	s.store, err = sqlite.Open(dbPath, sqlite.Options{Logger: cfg.Logger})
+	s.store, err = sqlite.Open(dbPath, sqlite.Options{Logger: cfg.Logger, OnCommit: s.metrics.StoreCommitted})
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +87,7 @@ func New(cfg Config) (*Server, error) {
 		Logger:      cfg.Logger,
 		Now:         cfg.Now,
 		Pacing:      chat.Pacing{Rate: cfg.Rate, Burst: cfg.Burst},
+		Metrics:     s.chatMetrics,
 
 		RoomsPerHour:      cfg.RoomsPerHour,
 		MaxRooms:          cfg.MaxRooms,
@@ -93,6 +102,9 @@ func New(cfg Config) (*Server, error) {
 		s.hub.Close()
 		s.store.Close()
 		return nil, err
+	}
+	if err := writePublicHostKey(cfg.HostKeyPath, signer); err != nil {
+		s.log.Warn("the public host key file could not be written; the fingerprint is logged below", "err", err)
 	}
 	if created {
 		s.log.Info("generated host key", "path", cfg.HostKeyPath)
@@ -135,6 +147,11 @@ func (s *Server) Hub() *chat.Hub { return s.hub }
 // ListenAndServe listens on the configured address and serves until
 // Shutdown or Close.
 func (s *Server) ListenAndServe() error {
+	stopOps, err := s.listenOps()
+	if err != nil {
+		return err
+	}
+	defer stopOps()
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
@@ -220,6 +237,7 @@ func (s *Server) Close() error {
 		conns = append(conns, g)
 	}
 	s.mu.Unlock()
+	s.closeOps()
 	err := s.ssh.Close()
 	// The library closes the connections it tracks; these include the ones
 	// still in their handshake, which it does not.
@@ -269,6 +287,7 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 	// the refusal can say why.
 	ok, why := s.limiter.acquire(ip, time.Now())
 	if !ok {
+		s.metrics.ConnRefused(refusalReason(why))
 		s.log.Warn("connection refused", "addr", conn.RemoteAddr().String(), "reason", why)
 		refuse(conn, why)
 		return nil
@@ -284,10 +303,12 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 	if s.shuttingDown {
 		s.mu.Unlock()
 		s.limiter.release(ip)
+		s.metrics.ConnRefused("shutting_down")
 		return nil
 	}
 	s.conns[g] = struct{}{}
 	s.mu.Unlock()
+	s.metrics.ConnAccepted()
 	// The handshake, authentication and the first session must all be done
 	// within HandshakeTimeout.
 	g.closeIfIdleAfter(s.cfg.HandshakeTimeout, func() {

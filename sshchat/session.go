@@ -15,6 +15,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshchat/sshchat/sshchat/chat"
+	"github.com/sshchat/sshchat/sshchat/metrics"
 )
 
 // session is one person's SSH session carrying one chat member. It has two
@@ -85,6 +86,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 		return
 	}
 	if sess.RawCommand() != "" {
+		defer s.metrics.SessionOpened(metrics.SessionExec)()
 		s.runOneShot(sess, conn, id)
 		return
 	}
@@ -107,6 +109,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 		return
 	}
 	se.member = m
+	defer s.metrics.SessionOpened(sessionKind(id.Terminal))()
 	s.track(se, true)
 	defer s.track(se, false)
 	defer s.hub.Leave(m, "session ended")
@@ -207,10 +210,6 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 		for _, ev := range events {
 			buf = render(buf, ev)
 		}
-		clear(events)
-		if cap(events) > 64 {
-			events = nil
-		}
 		var err error
 		if len(buf) > 0 {
 			se.writeStarted()
@@ -219,6 +218,13 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 		}
 		*pooled = buf
 		putBuffer(pooled)
+		if err == nil {
+			se.srv.hub.FanoutWritten(m, events) // the fan-out latency histogram
+		}
+		clear(events)
+		if cap(events) > 64 {
+			events = nil
+		}
 		if err != nil {
 			se.srv.hub.Leave(m, "write failed")
 			return

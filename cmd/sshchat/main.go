@@ -23,15 +23,12 @@ import (
 	"github.com/sshchat/sshchat/sshchat/chat"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // shutdownGrace is how long members get to receive the goodbye notice and
 // close their connections before the rest are cut.
 const shutdownGrace = 5 * time.Second
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 type options struct {
@@ -42,27 +39,35 @@ type options struct {
 	showVersion bool
 }
 
-func run(args []string, stderr io.Writer) int {
-	opts, err := parseFlags(args, os.LookupEnv, stderr)
+// run is the program; help and the version go to stdout, logs and errors
+// to stderr.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return healthcheck(args[1:], os.LookupEnv, stdout, stderr)
+	}
+	opts, err := parseFlags(args, os.LookupEnv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "sshchat: %v\n", err)
+		fmt.Fprintln(stderr, flagError(err))
 		return 2
 	}
+	build := readBuildInfo()
 	if opts.showVersion {
-		fmt.Fprintf(stderr, "sshchat %s\n", version)
+		fmt.Fprintln(stdout, build)
 		return 0
 	}
 	logger, err := newLogger(stderr, opts.logLevel, opts.logFormat)
 	if err != nil {
-		fmt.Fprintf(stderr, "sshchat: %v\n", err)
+		fmt.Fprintln(stderr, flagError(err))
 		return 2
 	}
 	cfg := opts.cfg
 	cfg.Logger = logger
-	cfg.Version = version
+	cfg.Version = build.Version
+	cfg.Commit = build.Commit
+	logger.Info("starting", "version", build.Version, "commit", build.Commit, build.DateIs, build.Date)
 	if opts.motdPath != "" {
 		motd, err := os.ReadFile(opts.motdPath)
 		if err != nil {
@@ -113,41 +118,45 @@ func run(args []string, stderr io.Writer) int {
 	return 0
 }
 
+// parseFlags reads the environment, then the command line, and checks
+// the result. --help is printed to out.
 func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("sshchat", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.StringVar(&o.cfg.Addr, "addr", sshchat.DefaultAddr, "TCP `address` to listen on")
-	fs.StringVar(&o.cfg.HostKeyPath, "host-key", sshchat.DefaultHostKeyPath, "ed25519 host key `file`; generated on first start (0600, folder 0700)")
-	fs.StringVar(&o.cfg.DataDir, "data", sshchat.DefaultDataDir, "`folder` for durable data")
-	fs.StringVar(&o.motdPath, "motd", "", "`file` whose text is shown to everyone who joins")
-	fs.StringVar(&o.cfg.AdminsFile, "admins", "", "authorized_keys `file` of operator keys (re-read on SIGHUP)")
-	fs.StringVar(&o.cfg.AllowlistFile, "allowlist", "", "authorized_keys `file`: when set, only these keys may connect (re-read on SIGHUP)")
-	fs.StringVar(&o.cfg.DefaultRoom, "default-room", chat.DefaultRoomName, "`room` everyone starts in")
-	fs.IntVar(&o.cfg.Scrollback, "scrollback", sshchat.DefaultScrollback, "recent `lines` shown on joining a room (-1: none)")
-	fs.Var(retentionFlag{&o.cfg.Retention}, "retention", "how long room history is `kept`, e.g. 30d or 12h (0: forever)")
-	fs.IntVar(&o.cfg.MaxLine, "max-line", sshchat.DefaultMaxLine, "longest line in `bytes` a person may send")
+	// Errors are reported by the caller in one line, not with the usage.
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.cfg.Addr, "addr", sshchat.DefaultAddr, "TCP address to listen on for SSH")
+	fs.StringVar(&o.cfg.HostKeyPath, "host-key", sshchat.DefaultHostKeyPath, "ed25519 host key; generated on first start (0600, folder 0700)")
+	fs.StringVar(&o.cfg.DataDir, "data", sshchat.DefaultDataDir, "folder for durable data (sshchat.db)")
+	fs.StringVar(&o.motdPath, "motd", "", "file whose text is shown to everyone who joins")
+	fs.StringVar(&o.cfg.AdminsFile, "admins", "", "authorized_keys file of operator keys (re-read on SIGHUP)")
+	fs.StringVar(&o.cfg.AllowlistFile, "allowlist", "", "authorized_keys file: when set, only these keys may connect (re-read on SIGHUP)")
+	fs.StringVar(&o.cfg.DefaultRoom, "default-room", chat.DefaultRoomName, "room everyone starts in")
+	fs.IntVar(&o.cfg.Scrollback, "scrollback", sshchat.DefaultScrollback, "recent lines shown on joining a room (0 or -1: none)")
+	fs.Var(retentionFlag{&o.cfg.Retention}, "retention", "how long room history is kept, e.g. 30d or 12h (0: forever)")
+	fs.IntVar(&o.cfg.MaxLine, "max-line", sshchat.DefaultMaxLine, "longest line a person may send")
 	fs.IntVar(&o.cfg.MaxConns, "max-conns", sshchat.DefaultMaxConns, "most concurrent connections in total (-1: no cap)")
 	fs.IntVar(&o.cfg.MaxConnsPerIP, "max-conns-per-ip", sshchat.DefaultMaxConnsPerIP, "most concurrent connections from one address (-1: no cap)")
-	fs.IntVar(&o.cfg.NewConnsPerIP, "new-conns-per-ip", sshchat.DefaultNewConnsPerIP, "most `new` connections one address may open per minute (-1: no cap)")
-	fs.Float64Var(&o.cfg.Rate, "rate", sshchat.DefaultRate, "`lines` per second a person may send after a burst before their lines are delayed (0: no pacing)")
-	fs.IntVar(&o.cfg.Burst, "burst", sshchat.DefaultBurst, "`lines` a person may send at once before pacing starts")
-	fs.IntVar(&o.cfg.RoomsPerHour, "rooms-per-hour", chat.DefaultRoomsPerHour, "`rooms` one key (or guest address) may create per hour (-1: no cap)")
-	fs.IntVar(&o.cfg.MaxRooms, "max-rooms", chat.DefaultMaxRooms, "most `rooms` in all (-1: no cap)")
+	fs.IntVar(&o.cfg.NewConnsPerIP, "new-conns-per-ip", sshchat.DefaultNewConnsPerIP, "most new connections one address may open per minute (-1: no cap)")
+	fs.Float64Var(&o.cfg.Rate, "rate", sshchat.DefaultRate, "lines per second a person may send after a burst before their lines are delayed (0: no pacing)")
+	fs.IntVar(&o.cfg.Burst, "burst", sshchat.DefaultBurst, "lines a person may send at once before pacing starts")
+	fs.IntVar(&o.cfg.RoomsPerHour, "rooms-per-hour", chat.DefaultRoomsPerHour, "rooms one key (or guest address) may create per hour (-1: no cap)")
+	fs.IntVar(&o.cfg.MaxRooms, "max-rooms", chat.DefaultMaxRooms, "most rooms in all (-1: no cap)")
 	o.cfg.NickExpiry = chat.DefaultNickExpiry
-	fs.Var(retentionFlag{&o.cfg.NickExpiry}, "nick-expiry", "how long a key may stay `away` before its nick is released, e.g. 90d (0: never)")
-	fs.IntVar(&o.cfg.NickClaimsPerHour, "nick-claims-per-hour", chat.DefaultNickClaimsPerHour, "first nick `claims` new keys from one address may make per hour (-1: no cap)")
-	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
-	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
-	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: sshchat [flags]\n\nA chat server people join with ssh. Every flag can also be set in the\nenvironment as SSHCHAT_<FLAG> (upper case, - becomes _), e.g. SSHCHAT_ADDR=:2022.\nFlags on the command line win.\n\n")
-		fs.PrintDefaults()
-	}
+	fs.Var(retentionFlag{&o.cfg.NickExpiry}, "nick-expiry", "how long a key may stay away before its nick is released, e.g. 90d (0: never)")
+	fs.IntVar(&o.cfg.NickClaimsPerHour, "nick-claims-per-hour", chat.DefaultNickClaimsPerHour, "first nick claims new keys from one address may make per hour (-1: no cap)")
+	fs.StringVar(&o.cfg.MetricsAddr, "metrics", "", "serve Prometheus /metrics, /healthz and /readyz on this address (off by default; keep it private, e.g. 127.0.0.1:9090)")
+	fs.BoolVar(&o.cfg.Pprof, "pprof", false, "also serve /debug/pprof/ on the --metrics address")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json (durations in seconds)")
+	fs.BoolVar(&o.showVersion, "version", false, "print the version, commit and build date, and exit")
 
 	// Environment first, so that the command line overrides it.
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name == "version" {
+			return // SSHCHAT_VERSION is a common name for other things; it must not stop a server
+		}
 		name := "SSHCHAT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v, ok := getenv(name); ok && envErr == nil {
 			if err := fs.Set(f.Name, v); err != nil {
@@ -159,18 +168,21 @@ func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer
 		return o, envErr
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(out, fs)
+		}
 		return o, err
-	}
-	if o.cfg.Rate == 0 {
-		o.cfg.Rate = -1 // the flag's 0 means off; the Config's 0 means default
 	}
 	if o.cfg.NickExpiry == 0 {
 		o.cfg.NickExpiry = -1 // the flag's 0 means never; the Config's 0 means default
 	}
 	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	return o, nil
+	if o.showVersion {
+		return o, nil
+	}
+	return o, validate(&o)
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
@@ -183,6 +195,7 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, hopts)), nil
 	case "json":
+		hopts.ReplaceAttr = durationsInSeconds
 		return slog.New(slog.NewJSONHandler(w, hopts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
@@ -210,4 +223,14 @@ func (f retentionFlag) Set(s string) error {
 	}
 	*f.d = d
 	return nil
+}
+
+// durationsInSeconds writes durations as seconds (a float), the base unit
+// log pipelines and Prometheus expect; slog's JSON handler would write
+// nanoseconds.
+func durationsInSeconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.Float64Value(a.Value.Duration().Seconds())
+	}
+	return a
 }

@@ -51,7 +51,7 @@ func TestFlagsFromEnvironmentAndCommandLine(t *testing.T) {
 
 func TestHelpExplainsEveryFlag(t *testing.T) {
 	var out strings.Builder
-	if code := run([]string{"--help"}, &out); code != 0 {
+	if code := run([]string{"--help"}, &out, io.Discard); code != 0 {
 		t.Fatalf("--help exit %d", code)
 	}
 	for _, f := range []string{"addr", "host-key", "data", "motd", "max-line", "max-conns", "max-conns-per-ip", "log-level", "log-format", "version", "SSHCHAT_"} {

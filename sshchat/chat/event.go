@@ -45,6 +45,9 @@ type Event struct {
 	// /history, /search, messages kept while away): it is rendered with
 	// its time and set apart from live lines.
 	Replay bool
+	// accepted is when a room accepted the line (with the monotonic
+	// clock), for the fan-out latency histogram; zero for other events.
+	accepted time.Time
 
 	rendered [numStyles]atomic.Pointer[[]byte]
 	lower    atomic.Pointer[string] // Text folded to lower case, for mentions

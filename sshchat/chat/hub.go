@@ -45,6 +45,8 @@ type Config struct {
 	// Pacing slows down members who type faster than its rate; the zero
 	// value turns it off (DefaultPacing is what the server uses).
 	Pacing Pacing
+	// Metrics counts lines, deliveries and cuts; nil counts nothing.
+	Metrics *Metrics
 
 	// RoomsPerHour is how many rooms one key (or one guest address) may
 	// create per hour (default DefaultRoomsPerHour; negative: no cap).
@@ -400,6 +402,7 @@ func (h *Hub) welcome(m *Member, wanted, nick, why string, online int) {
 // Handle takes one line typed by m (without its line ending).
 func (h *Hub) Handle(m *Member, line string) {
 	if len(line) > h.cfg.MaxLine {
+		h.cfg.Metrics.tooLong()
 		h.notice(m, fmt.Sprintf("Not sent: the line is %d bytes long and the limit is %d.", len(line), h.cfg.MaxLine))
 		return
 	}
@@ -419,14 +422,17 @@ func (h *Hub) Handle(m *Member, line string) {
 // TooLong tells m that a line was refused for its length. Transports that
 // cut over-long lines while reading call it instead of Handle.
 func (h *Hub) TooLong(m *Member, length int) {
+	h.cfg.Metrics.tooLong()
 	h.notice(m, fmt.Sprintf("Not sent: the line is over %d bytes long (the limit is %d).", length, h.cfg.MaxLine))
 }
 
 func (h *Hub) say(m *Member, ev *Event) {
 	if h.refuseIfMuted(m) {
+		h.cfg.Metrics.muted()
 		return
 	}
 	if room := m.Room(); room != nil {
+		h.cfg.Metrics.accepted()
 		room.publish(ev, &m.inflight)
 	}
 }
@@ -522,6 +528,9 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 	}
 	m.leaveOnce.Do(func() {
 		left = true
+		if m.kickReason.Load() != nil {
+			h.cfg.Metrics.cut(reason)
+		}
 		h.mu.Lock()
 		nick := m.Nick()
 		if h.nicks[sanitize.FoldNick(nick)] == m {

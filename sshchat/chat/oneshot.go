@@ -39,6 +39,7 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 	}
 	text = sanitize.Text(text)
 	if len(text) > h.cfg.MaxLine {
+		h.cfg.Metrics.tooLong()
 		return "", fmt.Errorf("the line is %d bytes long and the limit is %d", len(text), h.cfg.MaxLine)
 	}
 	if len(text) == 0 {
@@ -46,6 +47,7 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 	}
 	probe := &Member{identity: id}
 	if muted, _ := h.muted(probe); muted {
+		h.cfg.Metrics.muted()
 		return "", errors.New("you are muted")
 	}
 	// The key's own nick, or the one it claims now; never a borrowed name:
@@ -78,6 +80,7 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 	}
 	defer h.releaseRoom(room)
 	var delivered sync.WaitGroup
+	h.cfg.Metrics.accepted()
 	room.publish(&Event{Kind: KindMessage, From: nick, FromKey: id.Fingerprint, Text: text}, &delivered)
 	if !waitDelivered(&delivered, nil, maxLeaveWait) {
 		return nick, errors.New("the line was sent but not confirmed in time")

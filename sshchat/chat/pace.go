@@ -50,6 +50,7 @@ func (h *Hub) Pace(m *Member, now time.Time) (wait time.Duration, kick bool) {
 		p.pacedSince, p.warned = time.Time{}, false
 		return 0, false
 	}
+	h.cfg.Metrics.paced()
 	if p.pacedSince.IsZero() {
 		p.pacedSince = now
 	}

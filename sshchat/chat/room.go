@@ -23,6 +23,7 @@ type Room struct {
 	now     func() time.Time
 	history store.History
 	log     *slog.Logger
+	metrics *Metrics
 
 	seqMu sync.Mutex // tier: after announcer.mu, before Hub.mu
 	seq   uint64
@@ -58,6 +59,7 @@ func newRoom(info store.RoomInfo, lastSeq uint64, h *Hub) *Room {
 		now:        h.cfg.Now,
 		history:    h.store,
 		log:        h.log,
+		metrics:    h.cfg.Metrics,
 		seq:        lastSeq,
 		index:      make(map[*Member]int),
 		keep:       h.cfg.Scrollback,
@@ -167,8 +169,10 @@ func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
 	ev.Seq = r.seq
 	ev.Room = r.name
 	ev.Time = r.now()
+	ev.accepted = time.Now() // monotonic, whatever r.now says
 	r.history.Append(ev.message(), func(err error) {
 		if err != nil {
+			r.metrics.notStored()
 			// Availability over durability: the line is still shown,
 			// and the operator learns the disk is in trouble.
 			r.log.Error("store line", "room", r.name, "seq", ev.Seq, "err", err)
@@ -200,6 +204,7 @@ func (r *Room) deliver(ev *Event) {
 			overflowed = append(overflowed, m)
 		}
 	}
+	r.metrics.delivered(len(r.members) - len(overflowed))
 	r.mu.Unlock()
 	for _, m := range overflowed {
 		m.cutOff("outbox overflow")

@@ -19,9 +19,13 @@ type Server struct {
 	Addr string
 	Logs *LogBuffer
 	Cfg  sshchat.Config
+	// OpsURL is where the server's /metrics, /healthz and /readyz are
+	// served, e.g. "http://127.0.0.1:41234".
+	OpsURL string
 
-	served chan error
-	once   sync.Once
+	served    chan error
+	opsServed chan error
+	once      sync.Once
 }
 
 // Start runs a server on 127.0.0.1:0 with its host key in a temporary
@@ -68,8 +72,14 @@ func Start(t testing.TB, cfg sshchat.Config) *Server {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	s := &Server{Server: srv, Addr: ln.Addr().String(), Logs: logs, Cfg: cfg, served: make(chan error, 1)}
+	opsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	s := &Server{Server: srv, Addr: ln.Addr().String(), Logs: logs, Cfg: cfg, served: make(chan error, 1),
+		OpsURL: "http://" + opsLn.Addr().String(), opsServed: make(chan error, 1)}
 	go func() { s.served <- srv.Serve(ln) }()
+	go func() { s.opsServed <- srv.ServeOps(opsLn) }()
 	t.Cleanup(func() {
 		s.Stop(t)
 		if t.Failed() {
@@ -90,6 +100,9 @@ func (s *Server) Stop(t testing.TB) {
 		}
 		if err := <-s.served; err != nil {
 			t.Errorf("serve: %v", err)
+		}
+		if err := <-s.opsServed; err != nil {
+			t.Errorf("serve ops: %v", err)
 		}
 	})
 }

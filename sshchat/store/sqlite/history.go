@@ -83,7 +83,11 @@ func (s *Store) commitBatch(batch []pending, errs []error) {
 			}
 		}
 	}()
+	start := time.Now()
 	s.writeBatch(batch, errs)
+	if s.onCommit != nil {
+		s.onCommit(len(batch), time.Since(start))
+	}
 	for ; called < len(batch); called++ {
 		s.callback(batch[called].done, errs[called])
 	}

@@ -40,6 +40,9 @@ type Options struct {
 	ReadConns int
 	// Logger receives writer errors and recovered panics (default slog.Default()).
 	Logger *slog.Logger
+	// OnCommit, if set, is told the size and duration of each group
+	// commit (for metrics). It runs on the writer goroutine: keep it short.
+	OnCommit func(batch int, took time.Duration)
 }
 
 // Store is the SQLite store.Store. Its methods are safe for concurrent use.
@@ -60,6 +63,7 @@ type Store struct {
 	closed   bool
 	done     chan struct{} // closed when the writer has exited
 	batches  atomic.Uint64 // group commits attempted (for benchmarks and tests)
+	onCommit func(batch int, took time.Duration)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -127,6 +131,7 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{
 		log:      opts.Logger,
 		maxBatch: opts.MaxBatch,
+		onCommit: opts.OnCommit,
 		queue:    make(chan pending, opts.QueueSize),
 		done:     make(chan struct{}),
 	}
