@@ -141,6 +141,7 @@ func TestEnvFloodIsCapped(t *testing.T) {
 	// and reports how many went out before the server cut it off.
 	flood := func(t *testing.T, conn *gossh.Client, send func(payload []byte) error) int {
 		payload := gossh.Marshal(struct{ Key, Value string }{"FLOOD", value})
+		baseline := runtime.NumGoroutine()
 		before := liveHeap()
 		peak := sampleHeap()
 		served := make(chan struct{})
@@ -166,6 +167,7 @@ func TestEnvFloodIsCapped(t *testing.T) {
 		if !strings.Contains(srv.Logs.String(), "too many refused requests") {
 			t.Fatal("the cut-off was not logged")
 		}
+		waitGoroutines(t, baseline)
 		return sent
 	}
 
