@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -36,10 +37,12 @@ type connLimiter struct {
 }
 
 // connSlot is one connection's place in the limiter. Its fields are guarded
-// by the limiter's mutex.
+// by the limiter's mutex, except received.
 type connSlot struct {
 	ip          string
-	drop        func() // closes the connection; never called under the lock
+	drop        func()        // closes the connection; never called under the lock
+	received    *atomic.Int64 // bytes read from the client so far; nil: none
+	accepted    time.Time
 	pending     *list.Element
 	established bool
 	released    bool
@@ -55,6 +58,7 @@ const (
 	whyServerFull  = "the server is full"
 	whyTooManyConn = "too many connections from your address"
 	whyTooFast     = "too many new connections from your address"
+	whyBusy        = "too many connections are starting"
 )
 
 func newConnLimiter(maxTotal, maxPerIP, newPerMinute int, startups startupPolicy) *connLimiter {
@@ -96,12 +100,46 @@ func (l *connLimiter) acquire(slot *connSlot, now time.Time) (evicted *connSlot,
 		}
 	}
 	if p := l.startups.dropChance(l.pending.Len()); p > 0 && (p >= 1 || l.chance() < p) {
-		evicted = l.pending.Remove(l.pending.Front()).(*connSlot)
-		evicted.pending = nil
+		evicted = l.victimLocked(now)
+		if evicted == nil && p >= 1 {
+			return nil, whyBusy
+		}
 	}
+	slot.accepted = now
 	slot.pending = l.pending.PushBack(slot)
 	l.open[ip]++
 	return evicted, ""
+}
+
+// Which unauthenticated connection the startup policy may drop: one whose
+// client has sent next to nothing (at most a version line: a real client
+// sends its key exchange offer, about a kilobyte, right after its version)
+// for startupGrace, or any still unauthenticated after startupStall. The
+// grace keeps a burst of people reconnecting after a restart safe: while
+// the server is busy it may not have read from a connection yet.
+const (
+	silentBytes  = 512
+	startupGrace = time.Second
+	startupStall = 5 * time.Second
+)
+
+// victimLocked takes out the oldest connection the startup policy may
+// drop, or returns nil when there is none.
+func (l *connLimiter) victimLocked(now time.Time) *connSlot {
+	for e := l.pending.Front(); e != nil; e = e.Next() {
+		s := e.Value.(*connSlot)
+		age := now.Sub(s.accepted)
+		if age < startupGrace {
+			return nil // the rest are younger still
+		}
+		silent := s.received == nil || s.received.Load() < silentBytes
+		if silent || age >= startupStall {
+			l.pending.Remove(e)
+			s.pending = nil
+			return s
+		}
+	}
+	return nil
 }
 
 // admissible reports whether a connection from ip could be established
@@ -192,7 +230,8 @@ func (l *connLimiter) release(s *connSlot) {
 type guardedConn struct {
 	net.Conn
 	ip        string
-	slot      *connSlot // its place in the server's connLimiter
+	slot      *connSlot    // its place in the server's connLimiter
+	received  atomic.Int64 // bytes read from the client
 	onClose   func()
 	closeOnce sync.Once
 
@@ -275,6 +314,12 @@ func (c *guardedConn) Close() error {
 		c.onClose()
 	})
 	return err
+}
+
+func (c *guardedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.received.Add(int64(n))
+	return n, err
 }
 
 // The charmbracelet/ssh server resets deadlines on every read and write

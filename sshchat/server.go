@@ -270,7 +270,7 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 	// server writes before its version line, and there the refusal can say
 	// why. Here only what must cost no SSH work: an address with twice its
 	// cap of connections, or opening them too fast.
-	slot := &connSlot{ip: ip, drop: func() { g.Close() }}
+	slot := &connSlot{ip: ip, drop: func() { g.Close() }, received: &g.received}
 	g.slot = slot
 	g.onClose = func() {
 		s.limiter.release(slot)

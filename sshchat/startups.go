@@ -7,28 +7,31 @@ import (
 )
 
 // startupPolicy bounds connections that have not finished authenticating,
-// in the manner of OpenSSH's MaxStartups "start:rate:full", but it drops
-// the oldest unauthenticated connection instead of refusing the new one.
-// A handshake flood (silent sockets held until the handshake timeout) then
-// churns through its own connections: a person whose client authenticates
-// in milliseconds is never the oldest for long, where refusing newcomers
-// would lock everyone new out for as long as the flood lasts. Connections
-// that are established (authenticated, with a channel open) never count.
+// in the manner of OpenSSH's MaxStartups "start:rate:full", but what it
+// drops first is the oldest stalled connection, not the newcomer: a
+// handshake flood (silent sockets held until the handshake timeout) then
+// churns through its own connections, and a person whose client
+// authenticates in milliseconds gets in, where refusing newcomers would
+// lock everyone new out for as long as the flood lasts. Connections that
+// are established (authenticated, with a channel open) never count.
 //
 //   - below start: nothing is dropped;
-//   - from start on: each new connection drops the oldest unauthenticated
-//     one with a probability rising linearly from rate percent at start to
-//     100 percent at full;
-//   - at full: every new connection drops the oldest, so no more than full
-//     are ever held.
+//   - from start on: each new connection drops the oldest stalled one
+//     (victimLocked) with a probability rising linearly from rate percent
+//     at start to 100 percent at full;
+//   - at full: a new connection drops the oldest stalled one, and is
+//     refused before the handshake when none is stalled; so no more than
+//     full are ever held.
 type startupPolicy struct {
 	start, rate, full int // full <= 0: no cap
 }
 
-// DefaultMaxStartups is the default of Config.MaxStartups: generous for
-// a burst of people reconnecting after a restart (a handshake takes well
-// under a millisecond of CPU), small next to the memory a connection holds.
-const DefaultMaxStartups = "64:30:256"
+// DefaultMaxStartups is the default of Config.MaxStartups. A connection in
+// its handshake holds about 19 KiB, so full costs about 19 MiB; it is
+// large enough for a burst of a thousand people reconnecting at once after
+// a restart (measured with sshchat-load --connect-burst: 256 turned 742 of
+// 1,000 away while a 2-core server worked through the handshakes).
+const DefaultMaxStartups = "128:30:1024"
 
 // parseStartups reads "start:rate:full", "full" (start = full), or "off"
 // and "-1" (no cap).

@@ -1,6 +1,7 @@
 package sshchat
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -26,8 +27,9 @@ func TestParseStartups(t *testing.T) {
 
 // TestHandshakeFloodDropsTheOldestUnauthenticated drives the limiter past
 // its startup cap: it never holds more than full unauthenticated
-// connections, drops the oldest first, and established connections
-// neither count nor are dropped.
+// connections, drops the oldest stalled one first, never an established
+// one nor a handshake that progresses, and refuses newcomers only when
+// nothing can be dropped.
 func TestHandshakeFloodDropsTheOldestUnauthenticated(t *testing.T) {
 	l := newConnLimiter(-1, -1, -1, startupPolicy{start: 4, rate: 50, full: 8})
 	coin := 0.99 // above every drop chance below 100%: drop only at full
@@ -40,9 +42,17 @@ func TestHandshakeFloodDropsTheOldestUnauthenticated(t *testing.T) {
 	if ok, why := l.establish(in); !ok {
 		t.Fatal(why)
 	}
+	// A handshake that progresses (it sent its key exchange offer).
+	var sent atomic.Int64
+	sent.Store(1500)
+	busy := &connSlot{ip: "192.0.2.2", received: &sent}
+	if _, why := l.acquire(busy, now); why != "" {
+		t.Fatal(why)
+	}
 	var slots []*connSlot
 	var dropped []*connSlot
-	for i := range 100 {
+	for i := range 16 { // less than startupStall
+		now = now.Add(startupGrace / 4) // the flood: four silent sockets per grace
 		s := &connSlot{ip: "198.51.100.1"}
 		evicted, why := l.acquire(s, now)
 		if why != "" {
@@ -57,25 +67,52 @@ func TestHandshakeFloodDropsTheOldestUnauthenticated(t *testing.T) {
 			t.Fatalf("%d unauthenticated connections held, want at most 8", n)
 		}
 	}
-	if len(dropped) != 92 {
-		t.Fatalf("%d dropped, want 92", len(dropped))
+	if len(dropped) != 9 {
+		t.Fatalf("%d dropped, want 9", len(dropped))
 	}
 	for i, d := range dropped {
 		if d != slots[i] {
-			t.Fatalf("drop %d was not the oldest", i)
-		}
-		if d == in {
-			t.Fatal("an established connection was dropped")
+			t.Fatalf("drop %d was not the oldest silent connection", i)
 		}
 	}
-	// Between start and full, a new connection drops the oldest with a
-	// chance from rate% upwards.
+	if in.pending != nil || busy.pending == nil {
+		t.Fatal("an established connection or a progressing handshake was dropped")
+	}
+	// Silent sockets younger than the grace fill the startups: nothing
+	// may be dropped yet, the newcomer is refused.
+	young := newConnLimiter(-1, -1, -1, startupPolicy{start: 2, rate: 100, full: 2})
+	for range 2 {
+		if _, why := young.acquire(&connSlot{ip: "203.0.113.8"}, now); why != "" {
+			t.Fatal(why)
+		}
+	}
+	if _, why := young.acquire(&connSlot{ip: "203.0.113.9"}, now.Add(startupGrace/2)); why != whyBusy {
+		t.Fatalf("newcomer at full with nothing to drop: %q", why)
+	}
+	if evicted, why := young.acquire(&connSlot{ip: "203.0.113.9"}, now.Add(startupGrace)); why != "" || evicted == nil {
+		t.Fatalf("newcomer once the grace passed: %q, dropped %v", why, evicted != nil)
+	}
+	// A handshake stalled for startupStall may be dropped too.
+	now = now.Add(startupStall)
+	for range 8 {
+		evicted, why := l.acquire(&connSlot{ip: "203.0.113.9"}, now)
+		if why != "" || evicted == nil {
+			t.Fatalf("newcomer once all are stalled: %q, dropped %v", why, evicted != nil)
+		}
+		l.release(evicted)
+	}
+	if busy.pending != nil {
+		t.Fatal("the stalled handshake was kept")
+	}
+
+	// Between start and full, a new connection drops the oldest stalled
+	// one with a chance from rate% upwards.
 	coin = 0
 	l2 := newConnLimiter(-1, -1, -1, startupPolicy{start: 4, rate: 50, full: 8})
 	l2.chance = func() float64 { return coin }
-	for i := range 5 {
-		evicted, _ := l2.acquire(&connSlot{ip: "x"}, now)
-		if (evicted != nil) != (i == 4) {
+	for i := range 6 {
+		evicted, _ := l2.acquire(&connSlot{ip: "x"}, now.Add(time.Duration(i)*startupGrace))
+		if (evicted != nil) != (i >= 4) {
 			t.Fatalf("connection %d: dropped=%v", i, evicted != nil)
 		}
 	}

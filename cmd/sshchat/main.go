@@ -129,7 +129,7 @@ func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer
 	fs.IntVar(&o.cfg.MaxLine, "max-line", sshchat.DefaultMaxLine, "longest line in `bytes` a person may send")
 	fs.IntVar(&o.cfg.MaxConns, "max-conns", sshchat.DefaultMaxConns, "most concurrent authenticated connections in total (-1: no cap)")
 	fs.IntVar(&o.cfg.MaxConnsPerIP, "max-conns-per-ip", sshchat.DefaultMaxConnsPerIP, "most concurrent authenticated connections from one address (-1: no cap)")
-	fs.StringVar(&o.cfg.MaxStartups, "max-startups", sshchat.DefaultMaxStartups, "unauthenticated connections, `start:rate:full`: from start on, each new one drops the oldest with a chance from rate% up to 100% at full (off: no cap)")
+	fs.StringVar(&o.cfg.MaxStartups, "max-startups", sshchat.DefaultMaxStartups, "connections not yet authenticated, `start:rate:full`: from start on, each new one drops the oldest stalled one with a chance from rate% up to 100% at full, where a newcomer is refused if none is stalled (off: no cap)")
 	fs.IntVar(&o.cfg.NewConnsPerIP, "new-conns-per-ip", sshchat.DefaultNewConnsPerIP, "most `new` connections one address may open per minute (-1: no cap)")
 	fs.Float64Var(&o.cfg.Rate, "rate", sshchat.DefaultRate, "`lines` per second a person may send after a burst before their lines are delayed (0: no pacing)")
 	fs.IntVar(&o.cfg.Burst, "burst", sshchat.DefaultBurst, "`lines` a person may send at once before pacing starts")
