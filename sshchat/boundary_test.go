@@ -514,3 +514,40 @@ func TestHandshakeFloodCannotLockOutNormalClients(t *testing.T) {
 	insider.WaitFor("newcomer left")
 	waitGoroutines(t, baseline)
 }
+
+// TestWindowChangesAfterTheSessionEndedLeakNothing: a client that keeps
+// resizing while its session ends must not leave the session's request
+// loop blocked on a window change nobody reads any more.
+func TestWindowChangesAfterTheSessionEndedLeakNothing(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	watcher := dialWelcome(t, srv.Addr, sshchattest.Options{User: "watcher"})
+	baseline := runtime.NumGoroutine()
+	for round := range 5 {
+		c := dialWelcome(t, srv.Addr, sshchattest.Options{User: "resizer", PTY: true})
+		stop := make(chan struct{})
+		spammed := make(chan int)
+		go func() {
+			n := 0
+			for ; n < 200_000; n++ {
+				select {
+				case <-stop:
+					spammed <- n
+					return
+				default:
+				}
+				if c.Sess.WindowChange(24+n%10, 80+n%50) != nil {
+					break
+				}
+			}
+			<-stop
+			spammed <- n
+		}()
+		c.Send("/quit")
+		watcher.WaitCount(" left #lobby", round+1)
+		c.WaitClosed()
+		close(stop)
+		t.Logf("round %d: %d window changes sent", round, <-spammed)
+		c.Close()
+	}
+	waitGoroutines(t, baseline)
+}

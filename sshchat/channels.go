@@ -3,7 +3,7 @@ package sshchat
 import (
 	"errors"
 	"fmt"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/ssh"
@@ -43,7 +43,7 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 	if err != nil {
 		return
 	}
-	tracked := &trackedChannel{Channel: ch}
+	tracked := &trackedChannel{Channel: ch, done: make(chan struct{})}
 	filtered := make(chan *gossh.Request)
 	libraryDone := make(chan struct{})
 	go func() {
@@ -79,14 +79,18 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 			}
 			continue
 		}
-		f.ended = f.ended || ch.closed.Load()
+		f.ended = f.ended || ch.isClosed()
 		switch f.decide(req.Type, req.Payload) {
 		case forward:
 			if f.started {
 				startBy.Stop()
 			}
+			// The library's loop may never take it: a window change can
+			// block it once the session stopped draining them.
 			select {
 			case out <- req:
+			case <-ch.done:
+				_ = req.Reply(false, nil)
 			case <-ctx.Done():
 				_ = req.Reply(false, nil)
 			}
@@ -131,12 +135,22 @@ func (c *guardedConn) channelClosed() {
 // ended), after which the filter refuses every request.
 type trackedChannel struct {
 	gossh.Channel
-	closed atomic.Bool
+	done      chan struct{} // closed by Close
+	closeOnce sync.Once
 }
 
 func (c *trackedChannel) Close() error {
-	c.closed.Store(true)
+	c.closeOnce.Do(func() { close(c.done) })
 	return c.Channel.Close()
+}
+
+func (c *trackedChannel) isClosed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // acceptedChannel hands the library a channel this server already
