@@ -30,7 +30,9 @@ type Server struct {
 	store   *sqlite.Store
 	ssh     *ssh.Server
 	limiter *connLimiter
-	hostKey gossh.Signer
+	// refusals logs connections refused before the handshake, sampled.
+	refusals *sampledLog
+	hostKey  gossh.Signer
 
 	mu           sync.Mutex
 	listeners    map[net.Listener]struct{}
@@ -61,6 +63,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		limiter:   newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP, cfg.NewConnsPerIP, startups),
+		refusals:  newSampledLog(),
 		hostKey:   signer,
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*guardedConn]struct{}),
@@ -280,7 +283,7 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 	}
 	evicted, why := s.limiter.acquire(slot, time.Now())
 	if why != "" {
-		s.log.Warn("connection refused", "addr", conn.RemoteAddr().String(), "reason", why)
+		s.refusals.log(s.log, slog.LevelWarn, "connection refused", "addr", conn.RemoteAddr().String(), "reason", why)
 		refuse(conn, why)
 		return nil
 	}
