@@ -30,9 +30,10 @@ type Server struct {
 	store   *sqlite.Store
 	ssh     *ssh.Server
 	limiter *connLimiter
+	hostKey gossh.Signer
+
 	// refusals logs connections refused before the handshake, sampled.
 	refusals *sampledLog
-	hostKey  gossh.Signer
 
 	mu           sync.Mutex
 	listeners    map[net.Listener]struct{}
