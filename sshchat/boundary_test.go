@@ -318,6 +318,7 @@ func cpuTime(t *testing.T) time.Duration {
 func TestLongExecIsRefusedBeforeSplitting(t *testing.T) {
 	srv := sshchattest.Start(t, sshchat.Config{})
 	watcher := dialWelcome(t, srv.Addr, sshchattest.Options{User: "watcher"})
+	baseline := runtime.NumGoroutine()
 	conn := rawGuest(t, srv.Addr)
 	run := func(command string) (string, error) {
 		sess, err := conn.NewSession()
@@ -347,6 +348,8 @@ func TestLongExecIsRefusedBeforeSplitting(t *testing.T) {
 		t.Fatalf("a 2 KiB command: %v, stderr %q", err, stderr)
 	}
 	stillServed(t, srv.Addr, watcher, "bystander")
+	conn.Close()
+	waitGoroutines(t, baseline)
 }
 
 func TestUnneededRequestsAreRefused(t *testing.T) {
