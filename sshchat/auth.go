@@ -19,6 +19,11 @@ func (s *Server) publicKeyAuth(ctx ssh.Context, key ssh.PublicKey) (ok bool) {
 		return false
 	}
 	fingerprint := gossh.FingerprintSHA256(key)
+	if admitted, reason := s.limitsAdmit(ctx); !admitted {
+		s.log.Info("key refused", "addr", ctx.RemoteAddr().String(), "fingerprint", fingerprint, "reason", reason)
+		ctx.SetValue(refusalKey{}, reason)
+		return false
+	}
 	if admitted, reason := s.hub.Admission(fingerprint, remoteIP(ctx.RemoteAddr())); !admitted {
 		s.log.Info("key refused", "addr", ctx.RemoteAddr().String(), "fingerprint", fingerprint, "reason", reason)
 		// Only to explain the refusal at the next step; identity never
@@ -30,6 +35,35 @@ func (s *Server) publicKeyAuth(ctx ssh.Context, key ssh.PublicKey) (ok bool) {
 }
 
 type refusalKey struct{}
+
+// refusalShownKey marks a connection whose client was already told why it
+// is refused.
+type refusalShownKey struct{}
+
+// limitsAdmit checks the caps on established connections at
+// authentication, where the client can still be told why it is refused:
+// the server full, or the person's address over its cap. The connection
+// is counted only when it opens its first channel (sessionChannel).
+func (s *Server) limitsAdmit(ctx ssh.Context) (ok bool, reason string) {
+	g, found := ctx.Value(connKey{}).(*guardedConn)
+	if !found {
+		return true, ""
+	}
+	ok, why := s.limiter.admissible(g.ip)
+	if ok {
+		return true, ""
+	}
+	if ctx.Value(refusalShownKey{}) == nil {
+		s.metrics.ConnRefused(refusalReason(why)) // once per connection
+	}
+	switch why {
+	case whyServerFull:
+		return false, "The server is full, try again later."
+	case whyTooManyConn:
+		return false, fmt.Sprintf("Too many connections from your address (at most %d), try again later.", s.cfg.MaxConnsPerIP)
+	}
+	return false, why + "."
+}
 
 // guestAuth lets people without a key in as guests: a keyboard-interactive
 // exchange that asks nothing. Password and "none" authentication stay off.
@@ -44,11 +78,18 @@ func (s *Server) guestAuth(ctx ssh.Context, challenge gossh.KeyboardInteractiveC
 	reason, refused := ctx.Value(refusalKey{}).(string)
 	if !refused {
 		var admitted bool
-		admitted, reason = s.hub.Admission("", remoteIP(ctx.RemoteAddr()))
+		if admitted, reason = s.limitsAdmit(ctx); admitted {
+			admitted, reason = s.hub.Admission("", remoteIP(ctx.RemoteAddr()))
+		}
 		refused = !admitted
 	}
 	if refused {
-		_, _ = challenge("", reason, nil, nil)
+		// OpenSSH tries keyboard-interactive up to three times: the reason
+		// is shown at the first and the others fail silently.
+		if ctx.Value(refusalShownKey{}) == nil {
+			ctx.SetValue(refusalShownKey{}, true)
+			_, _ = challenge("", reason, nil, nil)
+		}
 		return false
 	}
 	_, err := challenge("", "", nil, nil)

@@ -33,12 +33,18 @@ type Config struct {
 	MOTD string
 	// MaxLine is the longest line in bytes a person may send (default 1000).
 	MaxLine int
-	// MaxConns caps concurrent connections in total (default 500); negative
-	// means no cap.
+	// MaxConns caps established (authenticated) connections in total
+	// (default 500); negative means no cap. Connections still in their
+	// handshake are bounded by MaxStartups instead.
 	MaxConns int
-	// MaxConnsPerIP caps concurrent connections from one address
-	// (default 10); negative means no cap.
+	// MaxConnsPerIP caps established connections from one address
+	// (default 10); negative means no cap. An address holding twice as
+	// many connections of any kind is refused before the handshake.
 	MaxConnsPerIP int
+	// MaxStartups bounds connections that have not authenticated yet,
+	// as "start:rate:full" (default DefaultMaxStartups; "off": no cap):
+	// see startupPolicy.
+	MaxStartups string
 	// NewConnsPerIP caps how many new connections one address may open per
 	// minute (default 60, with bursts of half that); negative means no cap.
 	NewConnsPerIP int
@@ -118,6 +124,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	if c.MaxStartups == "" {
+		c.MaxStartups = DefaultMaxStartups
 	}
 	if c.NewConnsPerIP == 0 {
 		c.NewConnsPerIP = DefaultNewConnsPerIP

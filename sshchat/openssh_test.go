@@ -73,7 +73,7 @@ type opensshOptions struct {
 	User    string
 	KeyPath string   // the identity file; "" writes a fresh key for User (start)
 	Term    string   // TERM on the pty; "" is xterm-256color (start only)
-	Options []string // more ssh arguments, put before the destination
+	Options []string // more ssh arguments; they win over the defaults
 	Bind    string   // the local address to connect from (BindAddress), if set
 	// Interactive runs ssh the way a person does, so that the server can
 	// explain a refusal: not in batch mode, at the default log level, with
@@ -93,6 +93,9 @@ func (h *opensshHost) args(keyPath string, o opensshOptions) []string {
 		"-o", "UserKnownHostsFile=" + h.knownHosts,
 		"-o", "GlobalKnownHostsFile=/dev/null",
 	}
+	// OpenSSH keeps the first value given for an option: the test's own
+	// options go before the defaults below so that they win.
+	args = append(args, o.Options...)
 	if o.Interactive {
 		args = append(args,
 			"-o", "BatchMode=no",
@@ -108,7 +111,6 @@ func (h *opensshHost) args(keyPath string, o opensshOptions) []string {
 	if o.Bind != "" {
 		args = append(args, "-o", "BindAddress="+o.Bind)
 	}
-	args = append(args, o.Options...)
 	return append(args, o.User+"@127.0.0.1")
 }
 

@@ -47,6 +47,8 @@ func refusalReason(why string) string {
 		return "per_ip"
 	case "too many new connections from your address":
 		return "rate"
+	case "too many connections are starting":
+		return "startups"
 	}
 	return "other"
 }

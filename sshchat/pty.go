@@ -91,3 +91,17 @@ func (p *ptyState) takeWindows() <-chan ssh.Window {
 	<-p.drained
 	return p.windows
 }
+
+// releaseWindows is called when the writer that took the window changes
+// over stops: the library's request loop blocks on the next window change
+// nobody reads, for ever (a client resizing while its session ends left
+// that goroutine behind, even after the connection closed). A goroutine
+// drains them until the library closes the channel, when the channel's
+// requests end.
+func (p *ptyState) releaseWindows(s *Server) {
+	go func() {
+		defer s.recoverPanic("window drain after session")
+		for range p.windows {
+		}
+	}()
+}

@@ -37,6 +37,9 @@ type Server struct {
 	chatMetrics *chat.Metrics
 	metrics     *metrics.Metrics
 
+	// refusals logs connections refused before the handshake, sampled.
+	refusals *sampledLog
+
 	mu           sync.Mutex
 	listeners    map[net.Listener]struct{}
 	conns        map[*guardedConn]struct{}
@@ -55,6 +58,10 @@ type Server struct {
 // SSH server, but does not listen yet.
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
+	startups, err := parseStartups(cfg.MaxStartups)
+	if err != nil {
+		return nil, err
+	}
 	signer, created, err := loadOrCreateHostKey(cfg.HostKeyPath)
 	if err != nil {
 		return nil, err
@@ -62,7 +69,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Logger,
-		limiter:   newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP, cfg.NewConnsPerIP),
+		limiter:   newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP, cfg.NewConnsPerIP, startups),
+		refusals:  newSampledLog(),
 		hostKey:   signer,
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*guardedConn]struct{}),
@@ -123,6 +131,7 @@ func New(cfg Config) (*Server, error) {
 		func(srv *ssh.Server) error {
 			srv.PtyHandler = s.ptyRequest
 			srv.ConnectionFailedCallback = s.handshakeFailed
+			s.guardProtocol(srv)
 			return nil
 		},
 		wish.WithMiddleware(s.sessionMiddleware),
@@ -282,32 +291,47 @@ func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) (out net.Conn) {
 		}
 	}()
 	ip := limiterKey(remoteIP(conn.RemoteAddr()))
-	// Address bans are refused in authentication, not here: OpenSSH shows
-	// nothing of what a server writes before its version line, and there
-	// the refusal can say why.
-	ok, why := s.limiter.acquire(ip, time.Now())
-	if !ok {
-		s.metrics.ConnRefused(refusalReason(why))
-		s.log.Warn("connection refused", "addr", conn.RemoteAddr().String(), "reason", why)
-		refuse(conn, why)
-		return nil
-	}
 	g := &guardedConn{Conn: conn, ip: ip}
+	// Address bans, the server being full and an address over its cap are
+	// refused in authentication, not here: OpenSSH shows nothing of what a
+	// server writes before its version line, and there the refusal can say
+	// why. Here only what must cost no SSH work: an address with twice its
+	// cap of connections, or opening them too fast.
+	slot := &connSlot{ip: ip, drop: func() { g.Close() }, received: &g.received}
+	g.slot = slot
 	g.onClose = func() {
-		s.limiter.release(ip)
+		s.limiter.release(slot)
 		s.mu.Lock()
 		delete(s.conns, g)
 		s.mu.Unlock()
 	}
+	evicted, why := s.limiter.acquire(slot, time.Now())
+	if why != "" {
+		s.metrics.ConnRefused(refusalReason(why))
+		s.refusals.log(s.log, slog.LevelWarn, "connection refused", "addr", conn.RemoteAddr().String(), "reason", why)
+		refuse(conn, why)
+		return nil
+	}
+	if evicted != nil {
+		s.log.Debug("unauthenticated connection dropped to make room", "max_startups", s.cfg.MaxStartups)
+		evicted.drop()
+	}
 	s.mu.Lock()
 	if s.shuttingDown {
 		s.mu.Unlock()
-		s.limiter.release(ip)
+		s.limiter.release(slot)
 		s.metrics.ConnRefused("shutting_down")
 		return nil
 	}
 	s.conns[g] = struct{}{}
 	s.mu.Unlock()
+	if g.isClosed() {
+		// Dropped by another connection's arrival before it was tracked.
+		s.mu.Lock()
+		delete(s.conns, g)
+		s.mu.Unlock()
+		return nil
+	}
 	s.metrics.ConnAccepted()
 	// The handshake, authentication and the first session must all be done
 	// within HandshakeTimeout.

@@ -108,6 +108,7 @@ func (se *session) runTerminal(st *ptyState) {
 	se.writeLoop(sc, func(dst []byte, ev *chat.Event) []byte {
 		return se.member.Render(dst, ev, true)
 	})
+	st.releaseWindows(se.srv)
 }
 
 func (sc *screen) write(p []byte) error {

@@ -87,6 +87,7 @@ func startInProcess(o *options) (string, func() int, error) {
 		MaxConns:      -1,
 		MaxConnsPerIP: -1,
 		NewConnsPerIP: -1,
+		MaxStartups:   "off",
 		Logger:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {

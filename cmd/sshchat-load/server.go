@@ -88,8 +88,14 @@ func spawnServer(path, outFile string, extra []string, wait time.Duration) (*spa
 	)
 	// Newer servers also cap new connections per address per minute; the
 	// load comes from one address, so lift that too when it exists.
-	if serverFlags(path)["new-conns-per-ip"] {
+	flags := serverFlags(path)
+	if flags["new-conns-per-ip"] {
 		s.cmd.Args = append(s.cmd.Args, "--new-conns-per-ip", "-1")
+	}
+	// and the cap on connections still in their handshake, which a
+	// --connect-burst of a thousand would pass.
+	if flags["max-startups"] {
+		s.cmd.Args = append(s.cmd.Args, "--max-startups", "off")
 	}
 	s.cmd.Args = append(s.cmd.Args, extra...)
 	s.cmd.Dir = dir
