@@ -15,6 +15,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshchat/sshchat/sshchat/chat"
+	"github.com/sshchat/sshchat/sshchat/store"
 	"github.com/sshchat/sshchat/sshchat/store/sqlite"
 )
 
@@ -68,8 +69,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var chatStore store.Store = s.store
+	if cfg.WrapStore != nil {
+		chatStore = cfg.WrapStore(s.store)
+	}
 	s.hub, err = chat.NewHub(chat.Config{
-		Store:       s.store,
+		Store:       chatStore,
 		DefaultRoom: cfg.DefaultRoom,
 		Scrollback:  cfg.Scrollback,
 		Retention:   cfg.Retention,

@@ -40,7 +40,21 @@ type announcer struct {
 // joined" is not shown the other way round.
 type run struct {
 	joined bool
-	nicks  []string
+	nicks  []string // the first cfg.Names (and one more, to tell "and x" from "and 1 others")
+	more   int      // how many more than nicks
+}
+
+// maxPendingRuns bounds the runs an announcer gathers between two
+// announcements.
+const maxPendingRuns = 64
+
+// add counts nick in the run, keeping at most names+1 nicks.
+func (r *run) add(nick string, names int) {
+	if len(r.nicks) <= names {
+		r.nicks = append(r.nicks, nick)
+	} else {
+		r.more++
+	}
 }
 
 func newAnnouncer(r *Room, cfg announceConfig) *announcer {
@@ -61,19 +75,30 @@ func (a *announcer) add(joined bool, nick string) {
 		a.windowStart, a.sent = now, 0
 	}
 	if n := len(a.pending); n > 0 && a.pending[n-1].joined == joined {
-		a.pending[n-1].nicks = append(a.pending[n-1].nicks, nick)
-	} else {
+		a.pending[n-1].add(nick, a.cfg.Names)
+	} else if n < maxPendingRuns {
 		a.pending = append(a.pending, run{joined: joined, nicks: []string{nick}})
+	} else {
+		// Joins and leaves alternating while the room's lines wait:
+		// the last run counts them, so memory stays bounded.
+		a.pending[n-1].more++
 	}
+	var pump bool
 	switch {
 	case a.sent < a.cfg.Burst && a.timer == nil:
 		a.sent++
-		a.publishPendingLocked()
+		pump = a.publishPendingLocked()
 	case a.timer == nil:
 		wait := a.cfg.Window - now.Sub(a.windowStart)
 		a.timer = time.AfterFunc(wait, a.flush)
 	}
 	a.mu.Unlock()
+	if pump {
+		// A join is announced from the joining session, which may hand
+		// lines to the store itself; a leave comes from the watchdog,
+		// shutdown or a kick, which must never wait on the store.
+		a.room.startPump(joined)
+	}
 }
 
 // flush runs on the timer's goroutine; the hub stops the timer on Close.
@@ -86,27 +111,36 @@ func (a *announcer) flush() {
 		return
 	}
 	a.windowStart, a.sent = a.room.now(), 1
-	a.publishPendingLocked()
+	pump := a.publishPendingLocked()
 	a.mu.Unlock()
+	if pump {
+		a.room.startPump(false)
+	}
 }
 
-// publishPendingLocked publishes under a.mu so announcements keep the order
-// in which they were made; lock order is announcer, then room.
-func (a *announcer) publishPendingLocked() {
+// publishPendingLocked queues the pending announcements in the room's
+// order under a.mu, so they keep the order in which they were made; lock
+// order is announcer, then room. Queueing never waits on the store: when it
+// reports pump, the caller starts the room's pump once a.mu is released.
+func (a *announcer) publishPendingLocked() (pump bool) {
 	online := a.room.Len()
 	for _, r := range a.pending {
 		verb := "left"
 		if r.joined {
 			verb = "joined"
 		}
-		text := fmt.Sprintf("%s %s %s. (%d online)", a.names(r.nicks), verb, a.room.name, online)
-		a.room.publish(&Event{Kind: KindAnnounce, Text: text}, nil)
+		text := fmt.Sprintf("%s %s %s. (%d online)", a.names(r.nicks, r.more), verb, a.room.name, online)
+		if a.room.enqueue(&Event{Kind: KindAnnounce, Text: text}, nil) {
+			pump = true
+		}
 	}
+	clear(a.pending)
 	a.pending = a.pending[:0]
+	return pump
 }
 
-func (a *announcer) names(nicks []string) string {
-	n := len(nicks)
+func (a *announcer) names(nicks []string, more int) string {
+	n := len(nicks) + more
 	switch {
 	case n == 1:
 		return nicks[0]

@@ -409,7 +409,13 @@ func (h *Hub) say(m *Member, ev *Event) {
 		return
 	}
 	if room := m.Room(); room != nil {
-		room.publish(ev, &m.inflight)
+		m.inflight.Add(1)
+		room.publishThen(ev, true, func(err error) {
+			if err != nil {
+				h.notice(m, notStored)
+			}
+			m.inflight.Done()
+		})
 	}
 }
 

@@ -3,7 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
-	"sync"
+	"time"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
 	"github.com/sshchat/sshchat/sshchat/store"
@@ -101,9 +101,17 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 	if err != nil {
 		return "", err
 	}
-	var delivered sync.WaitGroup
-	room.publish(&Event{Kind: KindMessage, From: nick, FromKey: id.Fingerprint, Text: text}, &delivered)
-	if !waitDelivered(&delivered, nil, maxLeaveWait) {
+	stored := make(chan error, 1)
+	room.publishThen(&Event{Kind: KindMessage, From: nick, FromKey: id.Fingerprint, Text: text}, true,
+		func(err error) { stored <- err })
+	timer := time.NewTimer(maxLeaveWait)
+	defer timer.Stop()
+	select {
+	case err := <-stored:
+		if err != nil {
+			return "", errNotStored
+		}
+	case <-timer.C:
 		return nick, errors.New("the line was sent but not confirmed in time")
 	}
 	h.log.Info("post", "nick", nick, "room", room.Name(), "addr", id.Addr)

@@ -11,21 +11,28 @@ import (
 
 // Room is a set of members who all see the same lines in the same order.
 //
-// Publishing has two steps. Under seqMu the room stamps the next sequence
-// number and hands the line to the store, in that order, so the store's
-// FIFO commit order is the room's order. Once the line is durable the store
-// calls deliver, which queues it to every member under mu: a non-blocking
-// push, so holding the lock costs microseconds. Persist, then fan out:
-// nobody sees a line that a crash could lose.
+// Publishing has two steps (publish.go). Under seqMu the room stamps the
+// next sequence number and queues the line on its backlog; one pumper at a
+// time hands the backlog to the store in that order, outside every lock,
+// so the store's FIFO commit order is the room's order. Once the line is
+// durable the store calls deliver, which queues it to every member under
+// mu: a non-blocking push, so holding the lock costs microseconds. Persist,
+// then fan out: nobody sees a line that a crash could lose, and a line the
+// store refused is shown to nobody.
 type Room struct {
 	name    string
 	now     func() time.Time
 	history store.History
 	log     *slog.Logger
 
-	seqMu sync.Mutex
-	seq   uint64
+	// seqMu (lock tier 3) guards seq, backlog and pumping: stamping and
+	// queueing a line, never the store call itself.
+	seqMu   sync.Mutex
+	seq     uint64        // the last sequence number given; never reused, even when storing failed
+	backlog []pendingLine // stamped lines not yet handed to the store, oldest first
+	pumping bool          // a goroutine is handing the backlog to the store
 
+	// mu (lock tier 4) guards members, index, recent, topic and creatorKey.
 	mu         sync.Mutex
 	members    []*Member
 	index      map[*Member]int
@@ -128,32 +135,6 @@ func (r *Room) setTopic(topic string) {
 	r.mu.Lock()
 	r.topic = topic
 	r.mu.Unlock()
-}
-
-// publish stamps ev with the room's next sequence number and time and sends
-// it to the store; members receive it once it is committed. inflight, if
-// not nil, counts the line until it has been delivered.
-func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
-	if inflight != nil {
-		inflight.Add(1)
-	}
-	r.seqMu.Lock()
-	defer r.seqMu.Unlock()
-	r.seq++
-	ev.Seq = r.seq
-	ev.Room = r.name
-	ev.Time = r.now()
-	r.history.Append(ev.message(), func(err error) {
-		if err != nil {
-			// Availability over durability: the line is still shown,
-			// and the operator learns the disk is in trouble.
-			r.log.Error("store line", "room", r.name, "seq", ev.Seq, "err", err)
-		}
-		r.deliver(ev)
-		if inflight != nil {
-			inflight.Done()
-		}
-	})
 }
 
 // deliver queues ev to every member. It runs on the store's writer

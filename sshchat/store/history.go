@@ -39,9 +39,10 @@ type History interface {
 	// Append queues m to be written; committed is called exactly once, with
 	// nil once m is durably committed (or the error), from the store's single
 	// writer goroutine, in the order Append was called (FIFO across all
-	// rooms). Append never blocks on disk I/O (a bounded queue is fine; if it
-	// is full, Append may block — document the bound). Concurrent Appends
-	// are batched into one transaction (group commit).
+	// rooms). Append never blocks on disk I/O and never blocks without
+	// bound: with a bounded queue that is full it may wait a bounded time,
+	// then calls committed with ErrBusy (document the bound). Concurrent
+	// Appends are batched into one transaction (group commit).
 	//
 	// committed may be nil. It must not block for long: it runs on the
 	// writer goroutine and delays every later commit. After Close, committed
@@ -81,3 +82,7 @@ const MaxOffline = 100
 
 // ErrMailboxFull is SaveOffline's answer when MaxOffline messages wait.
 var ErrMailboxFull = errors.New("mailbox full")
+
+// ErrBusy is passed to an Append callback when the store could not take the
+// message in time (its queue stayed full): nothing was stored.
+var ErrBusy = errors.New("store busy: the append queue is full")

@@ -21,11 +21,13 @@ type pending struct {
 	done func(error)
 }
 
-// Append queues m for the group-commit writer. It blocks only while the
-// queue (Options.QueueSize, 8192 by default) is full. committed runs on the
-// writer goroutine and must neither block for long nor call Append (with a
-// full queue that would deadlock the writer). After Close, committed is
-// called with store.ErrClosed before Append returns.
+// Append queues m for the group-commit writer. While the queue
+// (Options.QueueSize, 8192 by default) is full it waits at most
+// Options.QueueWait (2 s by default), then calls committed with
+// store.ErrBusy: a writer stuck on the disk must not stop its callers for
+// good. committed runs on the writer goroutine and must neither block for
+// long nor call Append. After Close, committed is called with
+// store.ErrClosed before Append returns.
 func (s *Store) Append(m store.Message, committed func(error)) {
 	s.mu.RLock()
 	if s.closed {
@@ -35,8 +37,27 @@ func (s *Store) Append(m store.Message, committed func(error)) {
 		}
 		return
 	}
-	s.queue <- pending{m: m, done: committed}
+	p := pending{m: m, done: committed}
+	select {
+	case s.queue <- p:
+		s.mu.RUnlock()
+		return
+	default:
+	}
+	timer := time.NewTimer(s.queueWait)
+	var err error
+	select {
+	case s.queue <- p:
+	case <-s.closing:
+		err = store.ErrClosed
+	case <-timer.C:
+		err = store.ErrBusy
+	}
 	s.mu.RUnlock()
+	timer.Stop()
+	if err != nil && committed != nil {
+		committed(err)
+	}
 }
 
 // writer is the single goroutine that writes Appends: it batches whatever

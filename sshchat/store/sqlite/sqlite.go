@@ -30,9 +30,11 @@ type Options struct {
 	// BusyTimeout bounds how long a connection waits for a lock held by
 	// another process (default 5s).
 	BusyTimeout time.Duration
-	// QueueSize bounds the Append queue (default 8192 messages). Append
-	// blocks while the queue is full.
+	// QueueSize bounds the Append queue (default 8192 messages).
 	QueueSize int
+	// QueueWait bounds how long Append waits while the queue is full
+	// before failing the message with store.ErrBusy (default 2s).
+	QueueWait time.Duration
 	// MaxBatch bounds the messages written by one group commit (default 1024).
 	MaxBatch int
 	// ReadConns is the size of the read pool (default 4, at least
@@ -54,12 +56,14 @@ type Store struct {
 	// four statements for it would cost about as much as writing it.
 	appendStmts [numAppendStmts]*sql.Stmt
 
-	maxBatch int
-	queue    chan pending
-	mu       sync.RWMutex // guards closed against Append's send
-	closed   bool
-	done     chan struct{} // closed when the writer has exited
-	batches  atomic.Uint64 // group commits attempted (for benchmarks and tests)
+	maxBatch  int
+	queueWait time.Duration
+	queue     chan pending
+	closing   chan struct{} // closed first by Close: Appends waiting for room give up
+	mu        sync.RWMutex  // guards closed against Append's send; a leaf lock
+	closed    bool
+	done      chan struct{} // closed when the writer has exited
+	batches   atomic.Uint64 // group commits attempted (for benchmarks and tests)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -83,6 +87,9 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 8192
+	}
+	if opts.QueueWait <= 0 {
+		opts.QueueWait = 2 * time.Second
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 1024
@@ -125,10 +132,12 @@ func Open(path string, opts Options) (*Store, error) {
 	rq.Add("_pragma", "query_only(1)")
 
 	s := &Store{
-		log:      opts.Logger,
-		maxBatch: opts.MaxBatch,
-		queue:    make(chan pending, opts.QueueSize),
-		done:     make(chan struct{}),
+		log:       opts.Logger,
+		maxBatch:  opts.MaxBatch,
+		queueWait: opts.QueueWait,
+		queue:     make(chan pending, opts.QueueSize),
+		closing:   make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	s.wdb, err = sql.Open("sqlite", base+"?"+wq.Encode())
 	if err != nil {
@@ -183,6 +192,7 @@ func Open(path string, opts Options) (*Store, error) {
 // first result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.closing)
 		s.mu.Lock()
 		s.closed = true
 		close(s.queue)
