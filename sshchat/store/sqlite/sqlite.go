@@ -65,15 +65,21 @@ type Store struct {
 	done      chan struct{} // closed when the writer has exited
 	batches   atomic.Uint64 // group commits attempted (for benchmarks and tests)
 
+	unlock    func() // releases the lock on the database (lockFile)
 	closeOnce sync.Once
 	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
 
+// ErrInUse is Open's answer when another process has the database open.
+var ErrInUse = errors.New("another sshchat is already using this data folder; stop it first or choose another --data")
+
 // Open opens (creating if needed) the database at path, applies pending
-// schema migrations and starts the group-commit writer.
-func Open(path string, opts Options) (*Store, error) {
+// schema migrations and starts the group-commit writer. It holds an OS lock
+// on path+".lock" until Close, and fails with ErrInUse while another
+// process holds it.
+func Open(path string, opts Options) (_ *Store, err error) {
 	syncMode := strings.ToUpper(opts.Synchronous)
 	switch syncMode {
 	case "":
@@ -108,6 +114,15 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("open store: create folder: %w", err)
 	}
+	unlock, err := lockFile(abs + ".lock")
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
 	// Create the file ourselves so that it (and the -wal and -shm files,
 	// which SQLite gives the same mode) is private.
 	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
@@ -132,6 +147,7 @@ func Open(path string, opts Options) (*Store, error) {
 	rq.Add("_pragma", "query_only(1)")
 
 	s := &Store{
+		unlock:    unlock,
 		log:       opts.Logger,
 		maxBatch:  opts.MaxBatch,
 		queueWait: opts.QueueWait,
@@ -204,6 +220,7 @@ func (s *Store) Close() error {
 			}
 		}
 		s.closeErr = errors.Join(s.rdb.Close(), s.wdb.Close())
+		s.unlock() // after the database is closed: nobody else writes before
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("close store: %w", s.closeErr)
 		}
