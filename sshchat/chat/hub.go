@@ -68,8 +68,11 @@ type Hub struct {
 	lobby *Room
 	mod   moderation
 
+	// mu (lock tier 1, the outermost) guards the registries below; it is
+	// never held across the store, a publish or an outbox.
 	mu       sync.Mutex
 	nicks    map[string]*Member // by sanitize.FoldNick
+	reserved map[string]*Member // nicks held by a rename in progress (nick_reserve.go)
 	watchers map[*Member]struct{}
 	rooms    map[string]*Room // by FoldRoom
 	nextID   uint64
@@ -321,7 +324,7 @@ func (h *Hub) register(m *Member, candidates []string, guest bool) (nick string,
 		return "", 0, ErrShuttingDown
 	}
 	for _, c := range candidates {
-		if _, taken := h.nicks[sanitize.FoldNick(c)]; !taken {
+		if !h.nickTakenLocked(c) {
 			nick = c
 			break
 		}
@@ -350,7 +353,7 @@ func (h *Hub) guestNickLocked() string {
 	for {
 		h.guestSeq++
 		n := fmt.Sprintf("Guest-%d", h.guestSeq)
-		if _, taken := h.nicks[sanitize.FoldNick(n)]; !taken {
+		if !h.nickTakenLocked(n) {
 			return n
 		}
 	}
