@@ -76,26 +76,9 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 	if muted, _ := h.muted(probe); muted {
 		return "", errors.New("you are muted")
 	}
-	// The key's own nick, or the one it claims now; never a borrowed name:
-	// without a session there is no check that nobody else is using it.
-	ctx, cancel := h.ctx()
-	owned, err := h.store.OwnedNick(ctx, id.Fingerprint)
-	cancel()
+	nick, err = h.postNick(id)
 	if err != nil {
-		return "", fmt.Errorf("nicks cannot be checked right now: %w", err)
-	}
-	nick = owned
-	if nick == "" {
-		wanted := sanitize.Nick(id.User)
-		candidates, why := h.nickCandidates(wanted, id.Fingerprint)
-		candidates = append(candidates, h.numberedNicks(wanted, id.Fingerprint)...)
-		if len(candidates) == 0 {
-			if why == "" {
-				why = "your user name has no usable characters"
-			}
-			return "", errors.New(why + "; connect once and choose a /nick")
-		}
-		nick = candidates[0]
+		return "", err
 	}
 	room, err := h.roomFor(roomName, id.Fingerprint, true)
 	if err != nil {
