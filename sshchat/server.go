@@ -33,6 +33,9 @@ type Server struct {
 	limiter *connLimiter
 	hostKey gossh.Signer
 
+	// mu guards the four fields below. It is a leaf, outside the chat's
+	// lock tiers: no chat lock is taken under it and it is taken under
+	// none; listeners and connections are closed after releasing it.
 	mu           sync.Mutex
 	listeners    map[net.Listener]struct{}
 	conns        map[*guardedConn]struct{}
@@ -174,10 +177,11 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.shuttingDown = true
-	for ln := range s.listeners {
+	listeners := s.listenerListLocked()
+	s.mu.Unlock()
+	for _, ln := range listeners {
 		ln.Close()
 	}
-	s.mu.Unlock()
 
 	s.hub.Shutdown("The server is shutting down. Goodbye!")
 
@@ -212,14 +216,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.shuttingDown = true
-	for ln := range s.listeners {
-		ln.Close()
-	}
+	listeners := s.listenerListLocked()
 	conns := make([]*guardedConn, 0, len(s.conns))
 	for g := range s.conns {
 		conns = append(conns, g)
 	}
 	s.mu.Unlock()
+	for _, ln := range listeners {
+		ln.Close()
+	}
 	err := s.ssh.Close()
 	// The library closes the connections it tracks; these include the ones
 	// still in their handshake, which it does not.
@@ -235,6 +240,14 @@ func (s *Server) Close() error {
 		}
 	})
 	return err
+}
+
+func (s *Server) listenerListLocked() []net.Listener {
+	lns := make([]net.Listener, 0, len(s.listeners))
+	for ln := range s.listeners {
+		lns = append(lns, ln)
+	}
+	return lns
 }
 
 // goBackground runs fn in a goroutine owned by the server: Close stops it

@@ -27,6 +27,9 @@ type announcer struct {
 	room *Room
 	cfg  announceConfig
 
+	// mu (lock tier 1, see doc.go) guards the fields below; under it
+	// announcements are queued in the room's order (tier 2) and the room's
+	// size is read (tier 3), never handed to the store.
 	mu          sync.Mutex
 	windowStart time.Time
 	sent        int
@@ -84,20 +87,26 @@ func (a *announcer) add(joined bool, nick string) {
 		a.pending[n-1].more++
 	}
 	var pump bool
+	var handed chan struct{}
 	switch {
 	case a.sent < a.cfg.Burst && a.timer == nil:
 		a.sent++
-		pump = a.publishPendingLocked()
+		pump, handed = a.publishPendingLocked(joined)
 	case a.timer == nil:
 		wait := a.cfg.Window - now.Sub(a.windowStart)
 		a.timer = time.AfterFunc(wait, a.flush)
 	}
 	a.mu.Unlock()
 	if pump {
-		// A join is announced from the joining session, which may hand
-		// lines to the store itself; a leave comes from the watchdog,
-		// shutdown or a kick, which must never wait on the store.
-		a.room.startPump(joined)
+		a.room.startPump()
+	}
+	if handed != nil {
+		// A join is announced from the joining session, which may wait
+		// (a bounded time) until the line is on its way, so that the
+		// announcement comes before anything the newcomer says; a leave
+		// comes from the watchdog, shutdown or a kick, which must never
+		// wait on the store.
+		waitHanded(handed)
 	}
 }
 
@@ -111,10 +120,10 @@ func (a *announcer) flush() {
 		return
 	}
 	a.windowStart, a.sent = a.room.now(), 1
-	pump := a.publishPendingLocked()
+	pump, _ := a.publishPendingLocked(false)
 	a.mu.Unlock()
 	if pump {
-		a.room.startPump(false)
+		a.room.startPump()
 	}
 }
 
@@ -122,7 +131,9 @@ func (a *announcer) flush() {
 // order under a.mu, so they keep the order in which they were made; lock
 // order is announcer, then room. Queueing never waits on the store: when it
 // reports pump, the caller starts the room's pump once a.mu is released.
-func (a *announcer) publishPendingLocked() (pump bool) {
+// With wait it also returns a channel closed once the last of them has been
+// handed to the store (nil if nothing was queued).
+func (a *announcer) publishPendingLocked(wait bool) (pump bool, handed chan struct{}) {
 	online := a.room.Len()
 	for _, r := range a.pending {
 		verb := "left"
@@ -130,13 +141,19 @@ func (a *announcer) publishPendingLocked() (pump bool) {
 			verb = "joined"
 		}
 		text := fmt.Sprintf("%s %s %s. (%d online)", a.names(r.nicks, r.more), verb, a.room.name, online)
-		if a.room.enqueue(&Event{Kind: KindAnnounce, Text: text}, nil) {
-			pump = true
+		var h chan struct{}
+		if wait {
+			h = make(chan struct{})
+		}
+		start, queued := a.room.enqueueLine(pendingLine{ev: &Event{Kind: KindAnnounce, Text: text}, handed: h})
+		pump = pump || start
+		if queued {
+			handed = h
 		}
 	}
 	clear(a.pending)
 	a.pending = a.pending[:0]
-	return pump
+	return pump, handed
 }
 
 func (a *announcer) names(nicks []string, more int) string {

@@ -68,8 +68,9 @@ type Hub struct {
 	lobby *Room
 	mod   moderation
 
-	// mu (lock tier 1, the outermost) guards the registries below; it is
-	// never held across the store, a publish or an outbox.
+	// mu (lock tier 1, see doc.go) guards the registries below; no other
+	// lock is taken under it, and it is never held across the store, a
+	// publish or an outbox.
 	mu       sync.Mutex
 	nicks    map[string]*Member // by sanitize.FoldNick
 	reserved map[string]*Member // nicks held by a rename in progress (nick_reserve.go)

@@ -5,24 +5,25 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"time"
 )
 
 // A room's lines reach the store through its backlog, so that publishing
 // never waits on the store while holding a lock, and a store that stops
 // answering (a full disk queue, a hung file system) cannot stop the
-// watchdog, shutdown or anyone's leave: those only queue, and whoever finds
-// the room's pump idle hands the backlog over, outside every lock.
+// watchdog, shutdown or anyone's leave: those only queue, and the room's
+// pump goroutine hands the backlog over, outside every lock.
 
 // maxBacklog bounds the lines a room holds stamped but not yet handed to
 // the store. The backlog only grows while the store does not take lines
 // (a store that blocks); beyond it, lines are refused at once, unshown.
 const maxBacklog = 256
 
-// maxInlineRounds bounds how many rounds of other people's lines a
-// publisher that found the pump idle hands over before passing the work to
-// a goroutine of its own: a busy room must not keep one reader away from
-// its own input.
-const maxInlineRounds = 4
+// maxPublishWait bounds how long a publisher that may wait waits for its
+// line to be handed to the store (normally microseconds). A store that
+// stops answering costs each such publisher this once; the lines behind it
+// wait in the backlog, and past maxBacklog are refused at once.
+const maxPublishWait = 5 * time.Second
 
 // errBacklogFull is why a line is refused while the store is not taking
 // lines.
@@ -38,15 +39,16 @@ const notStored = "Not sent: the server could not store it."
 
 // pendingLine is a stamped line waiting for the store.
 type pendingLine struct {
-	ev   *Event
-	done func(error) // may be nil
+	ev     *Event
+	done   func(error)   // may be nil
+	handed chan struct{} // closed once the line is handed to the store; may be nil
 }
 
 // publish stamps ev with the room's next sequence number and time and sends
 // it to the store; members receive it once it is committed, and nobody if
 // storing fails. inflight, if not nil, counts the line until the store has
-// answered. The caller may hand lines to the store itself (see
-// publishThen), so it must not hold a lock.
+// answered. It waits (a bounded time) until the line is handed to the
+// store, so the caller must not hold a lock.
 func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
 	if inflight != nil {
 		inflight.Add(1)
@@ -61,61 +63,78 @@ func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
 // publishThen stamps ev and queues it for the store. done, if not nil, is
 // called exactly once: with nil after ev was stored and delivered, or with
 // the reason it was not stored (then nobody saw it). It runs on the store's
-// writer goroutine or the caller's, and must not block.
+// writer goroutine or the pump's, and must not block.
 //
-// With mayWait the caller, if it finds the pump idle, hands the backlog to
-// the store itself (this keeps lines of a healthy room in members'
-// outboxes by the time publish returns). Callers that must never wait on
-// the store (leaves, the watchdog, timers, anything under a lock) pass
-// false: a goroutine does it.
+// With mayWait the caller waits until its line has been handed to the
+// store (at most maxPublishWait): with a healthy store its line is then in
+// members' outboxes or on its way, in order. Callers that must never wait
+// on the store (leaves, the watchdog, timers, anything under a lock) pass
+// false.
 func (r *Room) publishThen(ev *Event, mayWait bool, done func(error)) {
-	if r.enqueue(ev, done) {
-		r.startPump(mayWait)
+	var handed chan struct{}
+	if mayWait {
+		handed = make(chan struct{})
+	}
+	start, queued := r.enqueueLine(pendingLine{ev: ev, done: done, handed: handed})
+	if start {
+		r.startPump()
+	}
+	if queued && handed != nil {
+		waitHanded(handed)
 	}
 }
 
-// enqueue stamps ev and adds it to the backlog without waiting (it may be
-// called under a lock of a higher tier). When it reports start, the caller
-// must call startPump once it holds no lock: nobody else will.
-func (r *Room) enqueue(ev *Event, done func(error)) (start bool) {
+// waitHanded waits until handed closes, at most maxPublishWait.
+func waitHanded(handed <-chan struct{}) {
+	select {
+	case <-handed:
+		return
+	default:
+	}
+	timer := time.NewTimer(maxPublishWait)
+	defer timer.Stop()
+	select {
+	case <-handed:
+	case <-timer.C:
+	}
+}
+
+// enqueueLine stamps p.ev and adds p to the backlog without waiting (it may
+// be called under a lock of a higher tier); queued is false when the
+// backlog is full (p.done then got the error, and p.handed never closes).
+// When it reports start, the caller must call startPump once it holds no
+// lock: nobody else will.
+func (r *Room) enqueueLine(p pendingLine) (start, queued bool) {
 	r.seqMu.Lock()
 	if len(r.backlog) >= maxBacklog {
-		r.seqMu.Unlock()
+		r.seqMu.Unlock() // before logging and calling back: no I/O under a lock
 		r.log.Error("store line", "room", r.name, "err", errBacklogFull)
-		if done != nil {
-			done(errBacklogFull)
+		if p.done != nil {
+			p.done(errBacklogFull)
 		}
-		return false
+		return false, false
 	}
 	// A sequence number is used once: a line that fails to be stored
 	// leaves a gap, never a number a later line would reuse.
 	r.seq++
-	ev.Seq = r.seq
-	ev.Room = r.name
-	ev.Time = r.now()
-	r.backlog = append(r.backlog, pendingLine{ev: ev, done: done})
+	p.ev.Seq = r.seq
+	p.ev.Room = r.name
+	p.ev.Time = r.now()
+	r.backlog = append(r.backlog, p)
 	start = !r.pumping
 	r.pumping = true
 	r.seqMu.Unlock()
-	return start
+	return start, true
 }
 
-// startPump hands the backlog to the store: in the caller's goroutine when
-// it may wait, else in a goroutine the room owns (it ends when the backlog
-// is empty).
-func (r *Room) startPump(mayWait bool) {
-	if mayWait {
-		r.pump(maxInlineRounds)
-	} else {
-		go r.pump(0)
-	}
-}
+// startPump starts the goroutine that hands the backlog to the store. The
+// room owns it: it ends when the backlog is empty.
+func (r *Room) startPump() { go r.pump() }
 
 // pump hands the backlog to the store in order until it is empty, then
-// marks the room idle. With rounds > 0 it stops after that many rounds and
-// passes what is left to a goroutine (which pumps until done). Only one
-// pump runs per room: whoever set pumping.
-func (r *Room) pump(rounds int) {
+// marks the room idle. Only one pump runs per room: whoever set pumping
+// starts it.
+func (r *Room) pump() {
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.Error("panic recovered", "where", "room pump", "room", r.name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -125,22 +144,20 @@ func (r *Room) pump(rounds int) {
 		}
 	}()
 	var batch []pendingLine
-	for round := 1; ; round++ {
+	for {
 		r.seqMu.Lock()
 		if len(r.backlog) == 0 {
 			r.pumping = false
 			r.seqMu.Unlock()
 			return
 		}
-		if rounds > 0 && round > rounds {
-			r.seqMu.Unlock()
-			go r.pump(0) // still marked pumping: the goroutine takes over
-			return
-		}
 		batch, r.backlog = r.backlog, batch[:0]
 		r.seqMu.Unlock()
 		for i, p := range batch {
 			r.store(p)
+			if p.handed != nil {
+				close(p.handed)
+			}
 			batch[i] = pendingLine{}
 		}
 	}

@@ -25,14 +25,15 @@ type Room struct {
 	history store.History
 	log     *slog.Logger
 
-	// seqMu (lock tier 3) guards seq, backlog and pumping: stamping and
-	// queueing a line, never the store call itself.
+	// seqMu (lock tier 2, see doc.go) guards seq, backlog and pumping:
+	// stamping and queueing a line, never the store call itself.
 	seqMu   sync.Mutex
 	seq     uint64        // the last sequence number given; never reused, even when storing failed
 	backlog []pendingLine // stamped lines not yet handed to the store, oldest first
 	pumping bool          // a goroutine is handing the backlog to the store
 
-	// mu (lock tier 4) guards members, index, recent, topic and creatorKey.
+	// mu (lock tier 3) guards members, index, recent, topic and
+	// creatorKey; under it only outboxes are pushed to (tier 4).
 	mu         sync.Mutex
 	members    []*Member
 	index      map[*Member]int

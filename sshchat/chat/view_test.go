@@ -111,7 +111,6 @@ func TestNickColourFollowsTheKey(t *testing.T) {
 
 	// A new session with the same key, under yet another name.
 	h.Leave(alice, "quit")
-	waitStored(t, h.lobby) // the leave is announced by a goroutine
 	again := viewJoin(t, h, Identity{User: "rabbit", Fingerprint: "SHA256:alice", Terminal: true})
 	h.Handle(again, "second session")
 	c3, _ := colourOf(t, viewer, "second session")
