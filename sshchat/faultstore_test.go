@@ -1,6 +1,7 @@
 package sshchat_test
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,27 @@ type faultStore struct {
 	stuck   chan struct{} // non-nil while Appends are held; closed to release them
 	held    sync.WaitGroup
 	heldNow atomic.Int64
+
+	// Hooks, run before the call is passed on (set with setHooks).
+	beforePeek    func(toKey string)  // PeekOffline
+	beforePrivate func(store.Message) // Append of a private message
+}
+
+// setHooks sets the hooks (nil: none).
+func (f *faultStore) setHooks(beforePeek func(string), beforePrivate func(store.Message)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.beforePeek, f.beforePrivate = beforePeek, beforePrivate
+}
+
+func (f *faultStore) PeekOffline(ctx context.Context, toKey string) ([]store.Message, error) {
+	f.mu.Lock()
+	hook := f.beforePeek
+	f.mu.Unlock()
+	if hook != nil {
+		hook(toKey)
+	}
+	return f.Store.PeekOffline(ctx, toKey)
 }
 
 // wrap is sshchat.Config.WrapStore: it puts f in front of the store a
@@ -43,7 +65,11 @@ func (f *faultStore) Append(m store.Message, committed func(error)) {
 	if stuck != nil {
 		f.held.Add(1)
 	}
+	private := f.beforePrivate
 	f.mu.Unlock()
+	if private != nil && m.Room == "" {
+		private(m)
+	}
 	if stuck != nil {
 		f.heldNow.Add(1)
 		<-stuck // blocks, as a store whose writer hangs would

@@ -127,6 +127,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 		}
 		se.runPlain()
 	}
+	s.hub.SessionEnded(m) // private messages never written are kept for the next login
 	s.log.Info("session end", "nick", m.Nick(), "addr", id.Addr,
 		"reason", m.LeaveReason(), "duration", time.Since(started).Round(time.Millisecond))
 }
@@ -207,10 +208,6 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 		for _, ev := range events {
 			buf = render(buf, ev)
 		}
-		clear(events)
-		if cap(events) > 64 {
-			events = nil
-		}
 		var err error
 		if len(buf) > 0 {
 			se.writeStarted()
@@ -219,6 +216,13 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 		}
 		*pooled = buf
 		putBuffer(pooled)
+		if err == nil {
+			se.srv.hub.Written(m, events) // private messages are forgotten only once written
+		}
+		clear(events)
+		if cap(events) > 64 {
+			events = nil
+		}
 		if err != nil {
 			se.srv.hub.Leave(m, "write failed")
 			return

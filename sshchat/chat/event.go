@@ -46,8 +46,9 @@ type Event struct {
 	// its time and set apart from live lines.
 	Replay bool
 
-	rendered [numStyles]atomic.Pointer[[]byte]
-	lower    atomic.Pointer[string] // Text folded to lower case, for mentions
+	mailboxID uint64 // a kept private message's id in its mailbox (see mailbox.go)
+	rendered  [numStyles]atomic.Pointer[[]byte]
+	lower     atomic.Pointer[string] // Text folded to lower case, for mentions
 }
 
 // lowerText is Text in lower case, computed once for all recipients.
@@ -85,7 +86,7 @@ func replayOf(m store.Message) *Event {
 	}
 	return &Event{
 		Kind: kind, Room: m.Room, Seq: m.Seq, Time: m.Time, From: m.From, FromKey: m.FromKey,
-		To: m.To, ToKey: m.ToKey, Text: m.Text, Replay: true,
+		To: m.To, ToKey: m.ToKey, Text: m.Text, Replay: true, mailboxID: m.MailboxID,
 	}
 }
 
@@ -102,7 +103,7 @@ func replaysOf(msgs []store.Message) []*Event {
 func (e *Event) asReplay() *Event {
 	return &Event{
 		Kind: e.Kind, Room: e.Room, Seq: e.Seq, Time: e.Time, From: e.From, FromKey: e.FromKey,
-		To: e.To, ToKey: e.ToKey, Text: e.Text, Replay: true,
+		To: e.To, ToKey: e.ToKey, Text: e.Text, Replay: true, mailboxID: e.mailboxID,
 	}
 }
 
