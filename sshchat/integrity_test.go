@@ -49,13 +49,15 @@ func TestUnstoredLineIsNotShown(t *testing.T) {
 	if status != 1 || !strings.Contains(stderr, "could not store it") {
 		t.Fatalf("say with a failing store: status %d, stderr %q; want 1 and the reason", status, stderr)
 	}
+	alice.Send("/msg bob a secret never stored")
+	alice.WaitCount("*** Not sent: the server could not store it.", 2)
 	fs.fail.Store(false)
 
 	alice.Send("stored after")
 	bob.WaitFor("alice: stored after")
 	alice.WaitFor("alice: stored after")
 	for _, c := range []*sshchattest.Client{alice, bob} {
-		if text := c.Text(); strings.Contains(text, ": never stored") {
+		if text := c.Text(); strings.Contains(text, ": never stored") || strings.Contains(text, "a secret never stored") {
 			t.Fatalf("a line that was not stored was shown:\n%s", text)
 		}
 	}
