@@ -145,7 +145,7 @@ func (a *announcer) publishPendingLocked(wait bool) (pump bool, handed chan stru
 		if wait {
 			h = make(chan struct{})
 		}
-		start, queued := a.room.enqueueLine(pendingLine{ev: &Event{Kind: KindAnnounce, Text: text}, handed: h})
+		start, queued, _ := a.room.enqueueLine(pendingLine{ev: &Event{Kind: KindAnnounce, Text: text}, handed: h}, false)
 		pump = pump || start
 		if queued {
 			handed = h

@@ -33,10 +33,12 @@
 // outbox under Room.mu (a non-blocking push). A line the store refuses is
 // delivered to nobody; its sender is told.
 //
-// Who may wait on the store: a member's own reader (saying a line waits
-// until it is handed to the store, at most maxPublishWait) and a joining
-// session (its join announcement, likewise). The watchdog, shutdown, kicks,
-// leaves and timers only queue, so a store that stops answering cannot stop
-// them. A member whose outbox overflows is disconnected without taking any
+// Who may wait on the store: a member's own reader, which hands its room's
+// backlog to the store itself when no pump is running (no goroutine hop on
+// the hot path; nothing waits for a reader, so a store that never answers
+// strands only that reader), and session handlers (a join announcement, a
+// one-shot post), which wait at most maxPublishWait. The watchdog,
+// shutdown, kicks, leaves and timers only queue, so a store that stops
+// answering cannot stop them. A member whose outbox overflows is disconnected without taking any
 // lock, and its session leaves the hub.
 package chat

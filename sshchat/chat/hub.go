@@ -414,7 +414,7 @@ func (h *Hub) say(m *Member, ev *Event) {
 	}
 	if room := m.Room(); room != nil {
 		m.inflight.Add(1)
-		room.publishThen(ev, true, func(err error) {
+		room.publishThen(ev, pumpInline, func(err error) {
 			if err != nil {
 				h.notice(m, notStored)
 			}

@@ -85,7 +85,7 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 		return "", err
 	}
 	stored := make(chan error, 1)
-	room.publishThen(&Event{Kind: KindMessage, From: nick, FromKey: id.Fingerprint, Text: text}, true,
+	room.publishThen(&Event{Kind: KindMessage, From: nick, FromKey: id.Fingerprint, Text: text}, waitHandedOver,
 		func(err error) { stored <- err })
 	timer := time.NewTimer(maxLeaveWait)
 	defer timer.Stop()

@@ -44,6 +44,30 @@ type pendingLine struct {
 	handed chan struct{} // closed once the line is handed to the store; may be nil
 }
 
+// How a publisher waits for its line to be handed to the store.
+type publishWait uint8
+
+const (
+	// queueOnly only queues: for leaves, the watchdog, timers and
+	// anything that must never wait on the store.
+	queueOnly publishWait = iota
+	// waitHandedOver waits until the line is handed to the store, at
+	// most maxPublishWait: for session handlers (joins, one-shot posts)
+	// and anything else that must end even if the store never answers.
+	waitHandedOver
+	// pumpInline hands the room's backlog to the store in the caller's
+	// goroutine when no pump is running (no goroutine hop: the hot path of
+	// a member's line). Only for a member's own reader, which nothing
+	// waits for: with a store that never answers, it is the one that
+	// stays stuck.
+	pumpInline
+)
+
+// maxInlineRounds bounds how many rounds of other people's lines an inline
+// pumper hands over before passing the work to a goroutine: a busy room
+// must not keep one reader away from its own input.
+const maxInlineRounds = 4
+
 // publish stamps ev with the room's next sequence number and time and sends
 // it to the store; members receive it once it is committed, and nobody if
 // storing fails. inflight, if not nil, counts the line until the store has
@@ -53,7 +77,7 @@ func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
 	if inflight != nil {
 		inflight.Add(1)
 	}
-	r.publishThen(ev, true, func(error) {
+	r.publishThen(ev, waitHandedOver, func(error) {
 		if inflight != nil {
 			inflight.Done()
 		}
@@ -63,20 +87,22 @@ func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
 // publishThen stamps ev and queues it for the store. done, if not nil, is
 // called exactly once: with nil after ev was stored and delivered, or with
 // the reason it was not stored (then nobody saw it). It runs on the store's
-// writer goroutine or the pump's, and must not block.
-//
-// With mayWait the caller waits until its line has been handed to the
-// store (at most maxPublishWait): with a healthy store its line is then in
-// members' outboxes or on its way, in order. Callers that must never wait
-// on the store (leaves, the watchdog, timers, anything under a lock) pass
-// false.
-func (r *Room) publishThen(ev *Event, mayWait bool, done func(error)) {
+// writer goroutine or a pumper's, and must not block. With a healthy store,
+// a caller that waits finds its line in members' outboxes, or on its way
+// there in order, when publishThen returns.
+func (r *Room) publishThen(ev *Event, wait publishWait, done func(error)) {
 	var handed chan struct{}
-	if mayWait {
+	if wait == waitHandedOver {
 		handed = make(chan struct{})
 	}
-	start, queued := r.enqueueLine(pendingLine{ev: ev, done: done, handed: handed})
-	if start {
+	// An inline pumper that finds a pump running waits for it like
+	// waitHandedOver (the channel is made only then).
+	start, queued, handed := r.enqueueLine(pendingLine{ev: ev, done: done, handed: handed}, wait == pumpInline)
+	switch {
+	case start && wait == pumpInline:
+		r.pump(maxInlineRounds)
+		return
+	case start:
 		r.startPump()
 	}
 	if queued && handed != nil {
@@ -104,7 +130,10 @@ func waitHanded(handed <-chan struct{}) {
 // backlog is full (p.done then got the error, and p.handed never closes).
 // When it reports start, the caller must call startPump once it holds no
 // lock: nobody else will.
-func (r *Room) enqueueLine(p pendingLine) (start, queued bool) {
+//
+// With handedIfBusy, a line queued behind a running pump gets a handed
+// channel (returned) if it has none.
+func (r *Room) enqueueLine(p pendingLine, handedIfBusy bool) (start, queued bool, handed chan struct{}) {
 	r.seqMu.Lock()
 	if len(r.backlog) >= maxBacklog {
 		r.seqMu.Unlock() // before logging and calling back: no I/O under a lock
@@ -112,7 +141,7 @@ func (r *Room) enqueueLine(p pendingLine) (start, queued bool) {
 		if p.done != nil {
 			p.done(errBacklogFull)
 		}
-		return false, false
+		return false, false, nil
 	}
 	// A sequence number is used once: a line that fails to be stored
 	// leaves a gap, never a number a later line would reuse.
@@ -120,21 +149,25 @@ func (r *Room) enqueueLine(p pendingLine) (start, queued bool) {
 	p.ev.Seq = r.seq
 	p.ev.Room = r.name
 	p.ev.Time = r.now()
-	r.backlog = append(r.backlog, p)
 	start = !r.pumping
+	if !start && handedIfBusy && p.handed == nil {
+		p.handed = make(chan struct{})
+	}
+	r.backlog = append(r.backlog, p)
 	r.pumping = true
 	r.seqMu.Unlock()
-	return start, true
+	return start, true, p.handed
 }
 
 // startPump starts the goroutine that hands the backlog to the store. The
 // room owns it: it ends when the backlog is empty.
-func (r *Room) startPump() { go r.pump() }
+func (r *Room) startPump() { go r.pump(0) }
 
 // pump hands the backlog to the store in order until it is empty, then
-// marks the room idle. Only one pump runs per room: whoever set pumping
-// starts it.
-func (r *Room) pump() {
+// marks the room idle. With rounds > 0 it stops after that many rounds and
+// passes what is left to a goroutine. Only one pump runs per room: whoever
+// set pumping starts it.
+func (r *Room) pump(rounds int) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.Error("panic recovered", "where", "room pump", "room", r.name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -144,11 +177,16 @@ func (r *Room) pump() {
 		}
 	}()
 	var batch []pendingLine
-	for {
+	for round := 1; ; round++ {
 		r.seqMu.Lock()
 		if len(r.backlog) == 0 {
 			r.pumping = false
 			r.seqMu.Unlock()
+			return
+		}
+		if rounds > 0 && round > rounds {
+			r.seqMu.Unlock()
+			r.startPump() // still marked pumping: the goroutine takes over
 			return
 		}
 		batch, r.backlog = r.backlog, batch[:0]

@@ -35,14 +35,14 @@ func TestRoomBacklogIsBoundedWhileTheStoreIsStuck(t *testing.T) {
 	h := quietHub(Config{Store: st})
 	defer h.Close()
 	r := h.lobby
-	r.publishThen(&Event{Kind: KindAnnounce, Text: "first"}, false, nil)
+	r.publishThen(&Event{Kind: KindAnnounce, Text: "first"}, queueOnly, nil)
 	<-st.entered // the pump is now stuck in Append
 
 	var mu sync.Mutex
 	refused := 0
 	start := time.Now()
 	for range maxBacklog + 50 {
-		r.publishThen(&Event{Kind: KindAnnounce, Text: "more"}, false, func(err error) {
+		r.publishThen(&Event{Kind: KindAnnounce, Text: "more"}, queueOnly, func(err error) {
 			if errors.Is(err, errBacklogFull) {
 				mu.Lock()
 				refused++
@@ -76,7 +76,7 @@ func TestRoomBacklogIsBoundedWhileTheStoreIsStuck(t *testing.T) {
 	close(st.release) // the store answers again: the backlog drains
 	waitIdle(t, r)
 	drainText(m)
-	r.publishThen(&Event{Kind: KindMessage, From: "alice", Text: "again"}, true, nil)
+	r.publishThen(&Event{Kind: KindMessage, From: "alice", Text: "again"}, waitHandedOver, nil)
 	if got := drainText(m); got != "alice: again\n" {
 		t.Fatalf("after the store recovered alice saw %q", got)
 	}
