@@ -1,10 +1,13 @@
 package chat
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/sshchat/sshchat/sshchat/store"
 )
 
 // Private messages are at-least-once: a private message is forgotten only
@@ -146,11 +149,24 @@ func (h *Hub) SessionEnded(m *Member) {
 	slices.SortFunc(unwritten, func(a, b *Event) int { return a.Time.Compare(b.Time) })
 	ctx, cancel := h.ctx()
 	defer cancel()
-	for _, ev := range unwritten {
+	// Bounded work for a session that was flooded: the mailbox holds
+	// store.MaxOffline at most.
+	for i, ev := range unwritten {
+		if i == store.MaxOffline {
+			h.log.Error("unshown private messages not kept: too many", "fingerprint", m.key(), "lost", len(unwritten)-i)
+			break
+		}
 		msg := ev.message()
 		msg.ToKey = m.key()
-		if err := h.store.SaveOffline(ctx, msg); err != nil {
+		err := h.store.SaveOffline(ctx, msg)
+		if err != nil {
 			h.log.Error("keep an unshown private message", "fingerprint", m.key(), "err", err)
+		}
+		if errors.Is(err, store.ErrMailboxFull) || ctx.Err() != nil {
+			if rest := len(unwritten) - i - 1; rest > 0 {
+				h.log.Error("unshown private messages not kept", "fingerprint", m.key(), "lost", rest)
+			}
+			break
 		}
 	}
 }
