@@ -31,14 +31,18 @@ func TestStuckStoreDoesNotHangShutdownOrWatchdog(t *testing.T) {
 	fs.hold()
 	sender.Send("this line waits for the store forever")
 	waitUntil(t, "an Append held by the store", func() bool { return fs.heldNow.Load() > 0 })
+	joinStart := time.Now()
 	late := dialWelcome(t, srv.Addr, sshchattest.Options{User: "late"}) // joining waits a bounded time
+	t.Logf("a join with the store stuck took %v", time.Since(joinStart).Round(time.Millisecond))
 
+	cutStart := time.Now()
 	makeStuck(stuckA)
 	stuckA.WaitDisconnected()
 	// The watchdog is still at work after cutting someone while the
 	// store is stuck (cutting announces a leave).
 	makeStuck(stuckB)
 	stuckB.WaitDisconnected()
+	t.Logf("two stuck clients cut in %v with the store stuck (StuckTimeout 1s)", time.Since(cutStart).Round(time.Millisecond))
 	late.Send("/who")
 	late.WaitFor("sender")
 
@@ -48,6 +52,8 @@ func TestStuckStoreDoesNotHangShutdownOrWatchdog(t *testing.T) {
 	err := srv.Shutdown(ctx)
 	if took := time.Since(start); err != nil || took > 10*time.Second {
 		t.Fatalf("shutdown with a stuck store: %v after %v", err, took.Round(time.Millisecond))
+	} else {
+		t.Logf("shutdown with a stuck store took %v", took.Round(time.Millisecond))
 	}
 	if text := sender.Text(); strings.Contains(text, "sender: this line waits") {
 		t.Fatalf("a line the store never took was shown:\n%s", text)
