@@ -156,15 +156,18 @@ func (a *announcer) publishPendingLocked(wait bool) (pump bool, handed chan stru
 	return pump, handed
 }
 
+// names spells out up to cfg.Names nicks and counts the rest ("a, b and
+// 38 others"); more counts nicks that were not even kept.
 func (a *announcer) names(nicks []string, more int) string {
-	n := len(nicks) + more
+	shown := min(len(nicks), a.cfg.Names)
+	others := len(nicks) - shown + more
 	switch {
-	case n == 1:
+	case others == 0 && shown == 1:
 		return nicks[0]
-	case n <= a.cfg.Names:
-		return strings.Join(nicks[:n-1], ", ") + " and " + nicks[n-1]
+	case others == 0:
+		return strings.Join(nicks[:shown-1], ", ") + " and " + nicks[shown-1]
 	default:
-		return fmt.Sprintf("%s and %d others", strings.Join(nicks[:a.cfg.Names], ", "), n-a.cfg.Names)
+		return fmt.Sprintf("%s and %d others", strings.Join(nicks[:shown], ", "), others)
 	}
 }
 
