@@ -3,6 +3,8 @@ package sshchat
 import (
 	"log/slog"
 	"time"
+
+	"github.com/sshchat/sshchat/sshchat/store"
 )
 
 // Config is everything a Server needs. The zero value of each field means
@@ -84,6 +86,9 @@ type Config struct {
 	Pprof bool
 	// Logger receives structured logs (default slog.Default()).
 	Logger *slog.Logger
+	// WrapStore, if set, wraps the store the chat uses: tests make it fail
+	// or stall on demand. The server still closes the store it opened.
+	WrapStore func(store.Store) store.Store
 	// Now is the chat's clock (default time.Now): ban and mute expiry,
 	// timestamps. Tests inject their own.
 	Now func() time.Time

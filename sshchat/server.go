@@ -17,6 +17,7 @@ import (
 
 	"github.com/sshchat/sshchat/sshchat/chat"
 	"github.com/sshchat/sshchat/sshchat/metrics"
+	"github.com/sshchat/sshchat/sshchat/store"
 	"github.com/sshchat/sshchat/sshchat/store/sqlite"
 )
 
@@ -40,6 +41,9 @@ type Server struct {
 	// refusals logs connections refused before the handshake, sampled.
 	refusals *sampledLog
 
+	// mu guards the four fields below. It is a leaf, outside the chat's
+	// lock tiers: no chat lock is taken under it and it is taken under
+	// none; listeners and connections are closed after releasing it.
 	mu           sync.Mutex
 	listeners    map[net.Listener]struct{}
 	conns        map[*guardedConn]struct{}
@@ -84,8 +88,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var chatStore store.Store = s.store
+	if cfg.WrapStore != nil {
+		chatStore = cfg.WrapStore(s.store)
+	}
 	s.hub, err = chat.NewHub(chat.Config{
-		Store:       s.store,
+		Store:       chatStore,
 		DefaultRoom: cfg.DefaultRoom,
 		Scrollback:  cfg.Scrollback,
 		Retention:   cfg.Retention,
@@ -200,10 +208,11 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.shuttingDown = true
-	for ln := range s.listeners {
+	listeners := s.listenerListLocked()
+	s.mu.Unlock()
+	for _, ln := range listeners {
 		ln.Close()
 	}
-	s.mu.Unlock()
 
 	s.hub.Shutdown("The server is shutting down. Goodbye!")
 
@@ -238,15 +247,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.shuttingDown = true
-	for ln := range s.listeners {
-		ln.Close()
-	}
+	listeners := s.listenerListLocked()
 	conns := make([]*guardedConn, 0, len(s.conns))
 	for g := range s.conns {
 		conns = append(conns, g)
 	}
 	s.mu.Unlock()
 	s.closeOps()
+	for _, ln := range listeners {
+		ln.Close()
+	}
 	err := s.ssh.Close()
 	// The library closes the connections it tracks; these include the ones
 	// still in their handshake, which it does not.
@@ -262,6 +272,14 @@ func (s *Server) Close() error {
 		}
 	})
 	return err
+}
+
+func (s *Server) listenerListLocked() []net.Listener {
+	lns := make([]net.Listener, 0, len(s.listeners))
+	for ln := range s.listeners {
+		lns = append(lns, ln)
+	}
+	return lns
 }
 
 // goBackground runs fn in a goroutine owned by the server: Close stops it

@@ -130,6 +130,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 		}
 		se.runPlain()
 	}
+	s.hub.SessionEnded(m) // private messages never written are kept for the next login
 	s.log.Info("session end", "nick", m.Nick(), "addr", id.Addr,
 		"reason", m.LeaveReason(), "duration", time.Since(started).Round(time.Millisecond))
 }
@@ -220,6 +221,7 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 		putBuffer(pooled)
 		if err == nil {
 			se.srv.hub.FanoutWritten(m, events) // the fan-out latency histogram
+			se.srv.hub.Written(m, events)       // private messages are forgotten only once written
 		}
 		clear(events)
 		if cap(events) > 64 {

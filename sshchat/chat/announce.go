@@ -27,6 +27,9 @@ type announcer struct {
 	room *Room
 	cfg  announceConfig
 
+	// mu (lock tier 1, see doc.go) guards the fields below; under it
+	// announcements are queued in the room's order (tier 2) and the room's
+	// size is read (tier 4), never handed to the store.
 	mu          sync.Mutex
 	windowStart time.Time
 	sent        int
@@ -40,7 +43,21 @@ type announcer struct {
 // joined" is not shown the other way round.
 type run struct {
 	joined bool
-	nicks  []string
+	nicks  []string // the first cfg.Names (and one more, to tell "and x" from "and 1 others")
+	more   int      // how many more than nicks
+}
+
+// maxPendingRuns bounds the runs an announcer gathers between two
+// announcements.
+const maxPendingRuns = 64
+
+// add counts nick in the run, keeping at most names+1 nicks.
+func (r *run) add(nick string, names int) {
+	if len(r.nicks) <= names {
+		r.nicks = append(r.nicks, nick)
+	} else {
+		r.more++
+	}
 }
 
 func newAnnouncer(r *Room, cfg announceConfig) *announcer {
@@ -61,19 +78,36 @@ func (a *announcer) add(joined bool, nick string) {
 		a.windowStart, a.sent = now, 0
 	}
 	if n := len(a.pending); n > 0 && a.pending[n-1].joined == joined {
-		a.pending[n-1].nicks = append(a.pending[n-1].nicks, nick)
-	} else {
+		a.pending[n-1].add(nick, a.cfg.Names)
+	} else if n < maxPendingRuns {
 		a.pending = append(a.pending, run{joined: joined, nicks: []string{nick}})
+	} else {
+		// Joins and leaves alternating while the room's lines wait:
+		// the last run counts them, so memory stays bounded.
+		a.pending[n-1].more++
 	}
+	var pump bool
+	var handed chan struct{}
 	switch {
 	case a.sent < a.cfg.Burst && a.timer == nil:
 		a.sent++
-		a.publishPendingLocked()
+		pump, handed = a.publishPendingLocked(joined)
 	case a.timer == nil:
 		wait := a.cfg.Window - now.Sub(a.windowStart)
 		a.timer = time.AfterFunc(wait, a.flush)
 	}
 	a.mu.Unlock()
+	if pump {
+		a.room.startPump()
+	}
+	if handed != nil {
+		// A join is announced from the joining session, which may wait
+		// (a bounded time) until the line is on its way, so that the
+		// announcement comes before anything the newcomer says; a leave
+		// comes from the watchdog, shutdown or a kick, which must never
+		// wait on the store.
+		waitHanded(handed)
+	}
 }
 
 // flush runs on the timer's goroutine; the hub stops the timer on Close.
@@ -86,34 +120,56 @@ func (a *announcer) flush() {
 		return
 	}
 	a.windowStart, a.sent = a.room.now(), 1
-	a.publishPendingLocked()
+	pump, _ := a.publishPendingLocked(false)
 	a.mu.Unlock()
+	if pump {
+		a.room.startPump()
+	}
 }
 
-// publishPendingLocked publishes under a.mu so announcements keep the order
-// in which they were made; lock order is announcer, then room.
-func (a *announcer) publishPendingLocked() {
+// publishPendingLocked queues the pending announcements in the room's
+// order under a.mu, so they keep the order in which they were made; lock
+// order is announcer, then room. Queueing never waits on the store: when it
+// reports pump, the caller starts the room's pump once a.mu is released.
+// With wait it also returns a channel closed once the last of them has been
+// handed to the store (nil if nothing was queued).
+func (a *announcer) publishPendingLocked(wait bool) (pump bool, handed chan struct{}) {
 	online := a.room.Len()
 	for _, r := range a.pending {
 		verb := "left"
 		if r.joined {
 			verb = "joined"
 		}
-		text := fmt.Sprintf("%s %s %s. (%d online)", a.names(r.nicks), verb, a.room.name, online)
-		a.room.publish(&Event{Kind: KindAnnounce, Text: text}, nil)
+		text := fmt.Sprintf("%s %s %s. (%d online)", a.names(r.nicks, r.more), verb, a.room.name, online)
+		var h chan struct{}
+		if wait {
+			h = make(chan struct{})
+		}
+		// A room that left memory (evicted, so nobody is in it; or
+		// removed) has no one to announce to: its reroute is not taken.
+		start, queued, _, _ := a.room.enqueueLine(pendingLine{ev: &Event{Kind: KindAnnounce, Text: text}, handed: h}, false)
+		pump = pump || start
+		if queued {
+			handed = h
+		}
 	}
+	clear(a.pending)
 	a.pending = a.pending[:0]
+	return pump, handed
 }
 
-func (a *announcer) names(nicks []string) string {
-	n := len(nicks)
+// names spells out up to cfg.Names nicks and counts the rest ("a, b and
+// 38 others"); more counts nicks that were not even kept.
+func (a *announcer) names(nicks []string, more int) string {
+	shown := min(len(nicks), a.cfg.Names)
+	others := len(nicks) - shown + more
 	switch {
-	case n == 1:
+	case others == 0 && shown == 1:
 		return nicks[0]
-	case n <= a.cfg.Names:
-		return strings.Join(nicks[:n-1], ", ") + " and " + nicks[n-1]
+	case others == 0:
+		return strings.Join(nicks[:shown-1], ", ") + " and " + nicks[shown-1]
 	default:
-		return fmt.Sprintf("%s and %d others", strings.Join(nicks[:a.cfg.Names], ", "), n-a.cfg.Names)
+		return fmt.Sprintf("%s and %d others", strings.Join(nicks[:shown], ", "), others)
 	}
 }
 

@@ -117,15 +117,15 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, "Not changed: names starting with Guest- are given to guests without a key.")
 		return
 	}
-	if other := h.lookup(wanted); other != nil && other != m {
-		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", other.Nick()))
+	// Hold the name first, then ask the store: ownership moves only for
+	// a rename that will happen, and nobody can start using the name in
+	// between (a refused rename changes nothing).
+	if !h.reserveNick(m, wanted) {
 		return
 	}
-	if m.Room() == nil {
-		return // they are leaving
-	}
-	// Ownership first: a keyed member's new nick becomes theirs (and the
-	// old one is released); nobody takes a nick another key owns.
+	defer h.unreserveNick(m, wanted)
+	// Ownership: a keyed member's new nick becomes theirs (and the old one
+	// is released); nobody takes a nick another key owns.
 	ctx, cancel := h.ctx()
 	var owner string
 	var err error
@@ -149,11 +149,6 @@ func (h *Hub) cmdNick(m *Member, args string) {
 	h.mu.Lock()
 	if m.Room() == nil {
 		h.mu.Unlock() // they left while the store was asked
-		return
-	}
-	if other, taken := h.nicks[sanitize.FoldNick(wanted)]; taken && other != m {
-		h.mu.Unlock()
-		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", other.Nick()))
 		return
 	}
 	old = m.Nick()

@@ -3,6 +3,8 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"net"
+	"time"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
 	"github.com/sshchat/sshchat/sshchat/store"
@@ -31,7 +33,8 @@ func (h *Hub) cmdReply(m *Member, args string) {
 }
 
 // private sends a private message: stored first, then shown to the two of
-// them; kept for the owner of the nick if they are away.
+// them; kept for the owner of the nick if they are away, or if they leave
+// before it reaches their screen (see mailbox.go).
 func (h *Hub) private(m *Member, to, text string) {
 	if h.refuseIfMuted(m) {
 		return
@@ -43,25 +46,62 @@ func (h *Hub) private(m *Member, to, text string) {
 		return
 	}
 	ev := &Event{Kind: KindPrivate, Time: h.cfg.Now(), From: from, FromKey: m.key(), To: target.Nick(), ToKey: target.key(), Text: text}
-	m.inflight.Add(1)
-	h.store.Append(ev.message(), func(err error) {
-		defer m.inflight.Done()
-		if err != nil {
-			h.log.Error("store private message", "err", err)
+	// The sender's own reader waits for the store (bounded), so that
+	// what follows depends on the outcome: shown, kept, or refused.
+	if err := h.appendPrivate(ev); err != nil {
+		h.log.Error("store private message", "err", err)
+		h.notice(m, notStored)
+		return
+	}
+	if !target.mail.trackLive(ev) {
+		// Their session ended while the message was being stored: it
+		// goes to their mailbox, as if they had been away.
+		h.keptForAbsent(m, ev, target.key(), target.Nick())
+		return
+	}
+	h.deliver(target, ev)
+	if !target.ignores(ev) {
+		// A hidden message must not redirect the target's /reply.
+		fromNick := from
+		target.replyTo.Store(&fromNick)
+	}
+	if target != m {
+		h.deliver(m, &Event{Kind: KindPrivateEcho, Time: ev.Time, From: from, To: ev.To, Text: text})
+		if away := target.awayText(); away != "" {
+			h.notice(m, fmt.Sprintf("%s is away: %s", target.Nick(), away))
 		}
-		h.deliver(target, ev)
-		if !target.ignores(ev) {
-			// A hidden message must not redirect the target's /reply.
-			fromNick := from
-			target.replyTo.Store(&fromNick)
-		}
-		if target != m {
-			h.deliver(m, &Event{Kind: KindPrivateEcho, Time: ev.Time, From: from, To: ev.To, Text: text})
-			if away := target.awayText(); away != "" {
-				h.notice(m, fmt.Sprintf("%s is away: %s", target.Nick(), away))
-			}
-		}
-	})
+	}
+}
+
+// appendPrivate stores ev in the private log and waits for the outcome,
+// at most maxPublishWait.
+func (h *Hub) appendPrivate(ev *Event) error {
+	stored := make(chan error, 1)
+	h.store.Append(ev.message(), func(err error) { stored <- err })
+	timer := time.NewTimer(maxPublishWait)
+	defer timer.Stop()
+	select {
+	case err := <-stored:
+		return err
+	case <-timer.C:
+		return errors.New("private message: the store did not answer in time")
+	}
+}
+
+// keptForAbsent keeps ev for toKey, whose session ended as it was sent, and
+// tells the sender how it went.
+func (h *Hub) keptForAbsent(m *Member, ev *Event, toKey, toNick string) {
+	if toKey == "" {
+		h.notice(m, fmt.Sprintf("Not sent: %s left.", toNick))
+		return
+	}
+	if err := h.keepOffline(ev, toKey, senderAddr(m)); err != nil {
+		h.log.Error("save offline message", "err", err)
+		h.notice(m, fmt.Sprintf("Not sent: %s left and the message could not be kept.", toNick))
+		return
+	}
+	h.deliver(m, &Event{Kind: KindPrivateEcho, Time: ev.Time, From: ev.From, To: toNick, Text: ev.Text})
+	h.notice(m, fmt.Sprintf("%s just left; your message is kept and will be shown when they connect.", toNick))
 }
 
 func (h *Hub) privateOffline(m *Member, to, text string) {
@@ -78,14 +118,30 @@ func (h *Hub) privateOffline(m *Member, to, text string) {
 		owned = shown
 	}
 	ev := &Event{Kind: KindPrivate, Time: h.cfg.Now(), From: m.Nick(), FromKey: m.key(), To: owned, ToKey: owner, Text: text}
-	if err := h.store.SaveOffline(ctx, ev.message()); errors.Is(err, store.ErrMailboxFull) {
+	switch err := h.keepOffline(ev, owner, senderAddr(m)); {
+	case errors.Is(err, store.ErrMailboxFull):
 		h.notice(m, fmt.Sprintf("%s is away and already has %d messages waiting; not kept.", owned, store.MaxOffline))
 		return
-	} else if err != nil {
+	case errors.Is(err, store.ErrSenderLimit):
+		h.notice(m, fmt.Sprintf("%s is away and already has %d messages from you waiting; not kept.", owned, store.MaxOfflinePerSender))
+		return
+	case err != nil:
 		h.log.Error("save offline message", "err", err)
 		h.notice(m, fmt.Sprintf("%s is away and the message could not be kept; try later.", owned))
 		return
 	}
 	h.deliver(m, &Event{Kind: KindPrivateEcho, Time: ev.Time, From: ev.From, To: owned, Text: text})
 	h.notice(m, fmt.Sprintf("%s is away; your message is kept and will be shown when they connect.", owned))
+}
+
+// senderAddr is what a guest's kept messages are counted by (their address,
+// without the port); "" for a member with a key, who is counted by key.
+func senderAddr(m *Member) string {
+	if m.key() != "" {
+		return ""
+	}
+	if host, _, err := net.SplitHostPort(m.identity.Addr); err == nil {
+		return host
+	}
+	return m.identity.Addr
 }

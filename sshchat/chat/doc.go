@@ -8,11 +8,38 @@
 // goroutine. Durable state is reached only through the store interfaces;
 // with no store, nothing is kept (tests and benchmarks).
 //
-// Concurrency: the hub's mutex guards the nick and room registries; a
-// room's seqMu orders publishing (sequence number, then the store's FIFO
-// append) and its mu guards its members and recent lines; the store calls
-// back, in order, once a line is durable, and delivery is a non-blocking
-// push under the room's mu. Nothing under a lock does I/O other than
-// queueing to the store; a member whose outbox overflows is disconnected
-// without taking any lock, and its session leaves the hub.
+// # Locks
+//
+// Locks are taken in increasing tier order only: code holding a lock of one
+// tier takes only locks of a higher tier, never of the same or a lower one.
+//
+//	tier 1  announcer.mu   a room's pending join/leave announcements
+//	tier 2  Room.seqMu     a room's sequence number, its backlog of lines
+//	                       waiting for the store, and whether it left memory
+//	tier 3  Hub.mu         nick, reservation, watcher and room registries,
+//	                       the rooms' hold counts
+//	tier 4  Room.mu        a room's members, recent lines and topic
+//	tier 5  Outbox.mu      one member's queue of lines to show
+//	leaf    moderation.mu  operators, bans, mutes, the allowlist (taken
+//	                       under no other lock, and takes none); likewise
+//	                       the pacing and hourly-limit tables
+//
+// No lock is ever held across a store call, a log write, a network write or
+// anything else that can block. A line reaches the store in two steps:
+// under Room.seqMu it is stamped with the room's next sequence number and
+// queued on the room's backlog (bounded: maxBacklog); the room's pump
+// goroutine, holding no lock, hands the backlog to the store in order, so
+// the store's FIFO commit order is the room's order. Once the line is
+// durable the store calls back and delivery pushes it to every member's
+// outbox under Room.mu (a non-blocking push). A line the store refuses is
+// delivered to nobody; its sender is told.
+//
+// Who may wait on the store: a member's own reader, which hands its room's
+// backlog to the store itself when no pump is running (no goroutine hop on
+// the hot path; nothing waits for a reader, so a store that never answers
+// strands only that reader), and session handlers (a join announcement, a
+// one-shot post), which wait at most maxPublishWait. The watchdog,
+// shutdown, kicks, leaves and timers only queue, so a store that stops
+// answering cannot stop them. A member whose outbox overflows is disconnected without taking any
+// lock, and its session leaves the hub.
 package chat

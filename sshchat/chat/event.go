@@ -49,8 +49,9 @@ type Event struct {
 	// clock), for the fan-out latency histogram; zero for other events.
 	accepted time.Time
 
-	rendered [numStyles]atomic.Pointer[[]byte]
-	lower    atomic.Pointer[string] // Text folded to lower case, for mentions
+	mailboxID uint64 // a kept private message's id in its mailbox (see mailbox.go)
+	rendered  [numStyles]atomic.Pointer[[]byte]
+	lower     atomic.Pointer[string] // Text folded to lower case, for mentions
 }
 
 // lowerText is Text in lower case, computed once for all recipients.
@@ -88,7 +89,7 @@ func replayOf(m store.Message) *Event {
 	}
 	return &Event{
 		Kind: kind, Room: m.Room, Seq: m.Seq, Time: m.Time, From: m.From, FromKey: m.FromKey,
-		To: m.To, ToKey: m.ToKey, Text: m.Text, Replay: true,
+		To: m.To, ToKey: m.ToKey, Text: m.Text, Replay: true, mailboxID: m.MailboxID,
 	}
 }
 
@@ -105,7 +106,7 @@ func replaysOf(msgs []store.Message) []*Event {
 func (e *Event) asReplay() *Event {
 	return &Event{
 		Kind: e.Kind, Room: e.Room, Seq: e.Seq, Time: e.Time, From: e.From, FromKey: e.FromKey,
-		To: e.To, ToKey: e.ToKey, Text: e.Text, Replay: true,
+		To: e.To, ToKey: e.ToKey, Text: e.Text, Replay: true, mailboxID: e.mailboxID,
 	}
 }
 

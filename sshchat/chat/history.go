@@ -39,43 +39,6 @@ var (
 	messageUnit = [2]string{"message", "messages"}
 )
 
-// deliverOffline hands a keyed member the private messages kept for them
-// while they were away.
-func (h *Hub) deliverOffline(m *Member) {
-	if m.key() == "" {
-		return
-	}
-	ctx, cancel := h.ctx()
-	defer cancel()
-	msgs, err := h.store.TakeOffline(ctx, m.key())
-	if err != nil {
-		h.log.Error("take offline messages", "fingerprint", m.key(), "err", err)
-		return
-	}
-	if len(msgs) == 0 {
-		return
-	}
-	events := replaysOf(msgs)
-	// Messages taken from the mailbox must not be lost: those that do not
-	// fit now go back to it, for the next login.
-	heading := fmt.Sprintf("%d %s while you were away:", len(msgs), plural(len(msgs), "message", "messages"))
-	left := pushReplay(m, heading, events, m.out.free()-mailboxReserve, messageUnit)
-	for _, msg := range msgs[:left] {
-		if err := h.store.SaveOffline(ctx, msg); err != nil {
-			h.log.Error("keep offline message for later", "fingerprint", m.key(), "err", err)
-		}
-	}
-	if left > 0 {
-		h.notice(m, fmt.Sprintf("The %d older %s are kept for your next login.", left, plural(left, "message", "messages")))
-	}
-	last := events[len(events)-1].From
-	m.replyTo.Store(&last)
-}
-
-// mailboxReserve is outbox space kept free for live lines while the
-// messages kept during an absence are shown.
-const mailboxReserve = 16 << 10
-
 const maxHistoryLines = 500
 
 func (h *Hub) cmdHistory(m *Member, args string) {

@@ -89,8 +89,12 @@ type Hub struct {
 	lobby *Room
 	mod   moderation
 
-	mu       sync.Mutex         // tier: after Room.seqMu, before Room.mu
+	// mu (lock tier 3, see doc.go) guards the registries below; only
+	// Room.mu and Outbox.mu are taken under it, and it is never held
+	// across the store or a publish.
+	mu       sync.Mutex
 	nicks    map[string]*Member // by sanitize.FoldNick
+	reserved map[string]*Member // nicks held by a rename in progress (nick_reserve.go)
 	watchers map[*Member]struct{}
 	rooms    map[string]*Room // by FoldRoom: the rooms in memory (see roomload.go)
 	nextID   uint64
@@ -341,7 +345,7 @@ func (h *Hub) register(m *Member, candidates []string, guest bool) (nick string,
 		return "", 0, ErrShuttingDown
 	}
 	for _, c := range candidates {
-		if _, taken := h.nicks[sanitize.FoldNick(c)]; !taken {
+		if !h.nickTakenLocked(c) {
 			nick = c
 			break
 		}
@@ -370,7 +374,7 @@ func (h *Hub) guestNickLocked() string {
 	for {
 		h.guestSeq++
 		n := fmt.Sprintf("Guest-%d", h.guestSeq)
-		if _, taken := h.nicks[sanitize.FoldNick(n)]; !taken {
+		if !h.nickTakenLocked(n) {
 			return n
 		}
 	}
@@ -433,7 +437,13 @@ func (h *Hub) say(m *Member, ev *Event) {
 	}
 	if room := m.Room(); room != nil {
 		h.cfg.Metrics.accepted()
-		room.publish(ev, &m.inflight)
+		m.inflight.Add(1)
+		room.publishThen(ev, pumpInline, func(err error) {
+			if err != nil {
+				h.notice(m, notStored)
+			}
+			m.inflight.Done()
+		})
 	}
 }
 

@@ -68,6 +68,8 @@ type Member struct {
 
 	pacer *pacer // used only by the member's reader
 
+	mail mailTracker // private messages on their way to the screen (mailbox.go)
+
 	leaveOnce   sync.Once
 	done        chan struct{}
 	leaveReason atomic.Pointer[string]

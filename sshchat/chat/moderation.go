@@ -15,7 +15,7 @@ import (
 // allowlist. The store is the record; this copy is what the hot paths (every
 // authentication, every line) consult without I/O.
 type moderation struct {
-	mu        sync.RWMutex
+	mu        sync.RWMutex    // a leaf lock (see doc.go): maps only, no I/O
 	fileOps   map[string]bool // from the admins file; not removable by /deop
 	storeOps  map[string]bool // granted with /op
 	bans      map[string]store.Ban

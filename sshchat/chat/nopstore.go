@@ -25,7 +25,8 @@ func (nopStore) Search(context.Context, string, string, int) ([]store.Message, e
 }
 func (nopStore) PruneBefore(context.Context, time.Time) (int64, error)        { return 0, nil }
 func (nopStore) SaveOffline(context.Context, store.Message) error             { return nil }
-func (nopStore) TakeOffline(context.Context, string) ([]store.Message, error) { return nil, nil }
+func (nopStore) PeekOffline(context.Context, string) ([]store.Message, error) { return nil, nil }
+func (nopStore) DeleteOffline(context.Context, string, []uint64) error        { return nil }
 func (nopStore) ClaimNick(_ context.Context, _, key string) (string, error)   { return key, nil }
 func (nopStore) NickOwner(context.Context, string) (string, error)            { return "", nil }
 func (nopStore) OwnedNick(context.Context, string) (string, error)            { return "", nil }

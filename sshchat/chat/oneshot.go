@@ -3,7 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
-	"sync"
+	"time"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
 )
@@ -50,26 +50,9 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 		h.cfg.Metrics.muted()
 		return "", errors.New("you are muted")
 	}
-	// The key's own nick, or the one it claims now; never a borrowed name:
-	// without a session there is no check that nobody else is using it.
-	ctx, cancel := h.ctx()
-	owned, err := h.store.OwnedNick(ctx, id.Fingerprint)
-	cancel()
+	nick, err = h.postNick(id)
 	if err != nil {
-		return "", fmt.Errorf("nicks cannot be checked right now: %w", err)
-	}
-	nick = owned
-	if nick == "" {
-		wanted := sanitize.Nick(id.User)
-		candidates, why := h.nickCandidates(wanted, id.Fingerprint, id.Addr)
-		candidates = append(candidates, h.numberedNicks(wanted, id.Fingerprint)...)
-		if len(candidates) == 0 {
-			if why == "" {
-				why = "your user name has no usable characters"
-			}
-			return "", errors.New(why + "; connect once and choose a /nick")
-		}
-		nick = candidates[0]
+		return "", err
 	}
 	room, err := h.roomFor(roomName, nil)
 	if isNoRoom(err) {
@@ -79,10 +62,21 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 		return "", err
 	}
 	defer h.releaseRoom(room)
-	var delivered sync.WaitGroup
 	h.cfg.Metrics.accepted()
-	room.publish(&Event{Kind: KindMessage, From: nick, FromKey: id.Fingerprint, Text: text}, &delivered)
-	if !waitDelivered(&delivered, nil, maxLeaveWait) {
+	stored := make(chan error, 1)
+	room.publishThen(&Event{Kind: KindMessage, From: nick, FromKey: id.Fingerprint, Text: text}, waitHandedOver,
+		func(err error) { stored <- err })
+	timer := time.NewTimer(maxLeaveWait)
+	defer timer.Stop()
+	select {
+	case err := <-stored:
+		if errors.Is(err, errRoomGone) {
+			return "", fmt.Errorf("no room %s; /join it first", roomName)
+		}
+		if err != nil {
+			return "", errNotStored
+		}
+	case <-timer.C:
 		return nick, errors.New("the line was sent but not confirmed in time")
 	}
 	h.recordJoinSeen(probe)

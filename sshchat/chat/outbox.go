@@ -9,7 +9,7 @@ import "sync"
 // writer goroutine waits on Ready and takes everything queued with Drain,
 // which lets it coalesce many lines into one write.
 type Outbox struct {
-	mu       sync.Mutex
+	mu       sync.Mutex // lock tier 5 (see doc.go), a leaf: nothing is taken under it
 	queue    []*Event
 	bytes    int
 	limit    int

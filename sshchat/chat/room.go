@@ -12,12 +12,14 @@ import (
 
 // Room is a set of members who all see the same lines in the same order.
 //
-// Publishing has two steps. Under seqMu the room stamps the next sequence
-// number and hands the line to the store, in that order, so the store's
-// FIFO commit order is the room's order. Once the line is durable the store
-// calls deliver, which queues it to every member under mu: a non-blocking
-// push, so holding the lock costs microseconds. Persist, then fan out:
-// nobody sees a line that a crash could lose.
+// Publishing has two steps (publish.go). Under seqMu the room stamps the
+// next sequence number and queues the line on its backlog; one pumper at a
+// time hands the backlog to the store in that order, outside every lock,
+// so the store's FIFO commit order is the room's order. Once the line is
+// durable the store calls deliver, which queues it to every member under
+// mu: a non-blocking push, so holding the lock costs microseconds. Persist,
+// then fan out: nobody sees a line that a crash could lose, and a line the
+// store refused is shown to nobody.
 type Room struct {
 	name    string
 	now     func() time.Time
@@ -25,21 +27,28 @@ type Room struct {
 	log     *slog.Logger
 	metrics *Metrics
 
-	seqMu sync.Mutex // tier: after announcer.mu, before Hub.mu
-	seq   uint64
-	// gone (under seqMu) is set once the room has left the hub's map
-	// (evicted or removed): later lines go through reroute to the room's
-	// current object, so one name never has two sequences.
+	// seqMu (lock tier 2, see doc.go) guards seq, backlog, pumping, gone
+	// and reroute: stamping and queueing a line, never the store call
+	// itself.
+	seqMu   sync.Mutex
+	seq     uint64        // the last sequence number given; never reused, even when storing failed
+	backlog []pendingLine // stamped lines not yet handed to the store, oldest first
+	pumping bool          // a goroutine is handing the backlog to the store
+	// gone is set once the room has left the hub's map (evicted or
+	// removed): later lines go through reroute to the room's current
+	// object, so one name never has two sequences.
 	gone    bool
-	reroute func(ev *Event, inflight *sync.WaitGroup)
-	pending atomic.Int64 // lines handed to the store, not yet delivered
+	reroute func(ev *Event, wait publishWait, done func(error))
+	pending atomic.Int64 // lines stamped and not yet stored and delivered (or refused)
 
 	// Guarded by Hub.mu: how many members, watchers and one-shot commands
 	// hold the room; a room nobody holds may be evicted from memory.
 	holds     int
 	idleSince time.Time
 
-	mu         sync.Mutex // tier: innermost (after Hub.mu); no I/O under it
+	// mu (lock tier 4) guards members, index, recent, topic and
+	// creatorKey; under it only outboxes are pushed to (tier 5).
+	mu         sync.Mutex
 	members    []*Member
 	index      map[*Member]int
 	recent     []*Event // the last len(recent) delivered events, oldest first
@@ -146,43 +155,6 @@ func (r *Room) setTopic(topic string) {
 	r.mu.Lock()
 	r.topic = topic
 	r.mu.Unlock()
-}
-
-// publish stamps ev with the room's next sequence number and time and sends
-// it to the store; members receive it once it is committed. inflight, if
-// not nil, counts the line until it has been delivered.
-func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
-	r.seqMu.Lock()
-	if r.gone {
-		r.seqMu.Unlock()
-		if r.reroute != nil {
-			r.reroute(ev, inflight)
-		}
-		return
-	}
-	defer r.seqMu.Unlock()
-	if inflight != nil {
-		inflight.Add(1)
-	}
-	r.pending.Add(1)
-	r.seq++
-	ev.Seq = r.seq
-	ev.Room = r.name
-	ev.Time = r.now()
-	ev.accepted = time.Now() // monotonic, whatever r.now says
-	r.history.Append(ev.message(), func(err error) {
-		if err != nil {
-			r.metrics.notStored()
-			// Availability over durability: the line is still shown,
-			// and the operator learns the disk is in trouble.
-			r.log.Error("store line", "room", r.name, "seq", ev.Seq, "err", err)
-		}
-		r.deliver(ev)
-		r.pending.Add(-1)
-		if inflight != nil {
-			inflight.Done()
-		}
-	})
 }
 
 // deliver queues ev to every member. It runs on the store's writer

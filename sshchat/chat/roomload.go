@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/store"
@@ -179,15 +178,18 @@ func (h *Hub) setRoomLocked(m *Member, r *Room) {
 // a line late (an announcement racing with eviction): the line goes to the
 // room's current object, loaded again if need be, or nowhere if the room
 // was removed.
-func (h *Hub) rerouteTo(name string) func(*Event, *sync.WaitGroup) {
-	return func(ev *Event, inflight *sync.WaitGroup) {
+func (h *Hub) rerouteTo(name string) func(*Event, publishWait, func(error)) {
+	return func(ev *Event, wait publishWait, done func(error)) {
 		r, err := h.roomFor(name, nil)
 		if err != nil {
 			h.log.Debug("line for a room no longer there dropped", "room", name, "err", err)
+			if done != nil {
+				done(err)
+			}
 			return
 		}
 		defer h.releaseRoom(r)
-		r.publish(ev, inflight)
+		r.publishThen(ev, wait, done)
 	}
 }
 

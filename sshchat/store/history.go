@@ -24,6 +24,13 @@ type Message struct {
 	To      string    // recipient nick (private messages)
 	ToKey   string    // recipient key fingerprint (private messages)
 	Text    string
+	// FromAddr is a guest sender's address (host, no port) for a kept
+	// private message: guests are counted by address against
+	// MaxOfflinePerSender. "" for senders with a key.
+	FromAddr string
+	// MailboxID identifies a kept private message in its recipient's
+	// mailbox (set by PeekOffline, for DeleteOffline); 0 otherwise.
+	MailboxID uint64
 }
 
 // History keeps room lines in order and private messages for offline owners.
@@ -39,9 +46,10 @@ type History interface {
 	// Append queues m to be written; committed is called exactly once, with
 	// nil once m is durably committed (or the error), from the store's single
 	// writer goroutine, in the order Append was called (FIFO across all
-	// rooms). Append never blocks on disk I/O (a bounded queue is fine; if it
-	// is full, Append may block — document the bound). Concurrent Appends
-	// are batched into one transaction (group commit).
+	// rooms). Append never blocks on disk I/O and never blocks without
+	// bound: with a bounded queue that is full it may wait a bounded time,
+	// then calls committed with ErrBusy (document the bound). Concurrent
+	// Appends are batched into one transaction (group commit).
 	//
 	// committed may be nil. It must not block for long: it runs on the
 	// writer goroutine and delays every later commit. After Close, committed
@@ -66,12 +74,19 @@ type History interface {
 	PruneBefore(ctx context.Context, t time.Time) (int64, error)
 	// SaveOffline keeps a private message for a key whose owner is offline
 	// (written synchronously, durable on return). m.ToKey must be set. It
-	// returns ErrMailboxFull, keeping nothing, when MaxOffline messages
-	// are already kept for that key.
+	// keeps nothing and returns ErrMailboxFull when MaxOffline messages are
+	// already kept for that key, or ErrSenderLimit when MaxOfflinePerSender
+	// of them come from the same sender (m.FromKey; for a guest, "" and
+	// m.FromAddr).
 	SaveOffline(ctx context.Context, m Message) error
-	// TakeOffline returns and deletes the private messages kept for toKey,
-	// oldest first.
-	TakeOffline(ctx context.Context, toKey string) ([]Message, error)
+	// PeekOffline returns the private messages kept for toKey, oldest
+	// first, each with its MailboxID, and keeps them: they are deleted
+	// only once they have been shown (DeleteOffline), so a session that
+	// dies before showing them loses nothing.
+	PeekOffline(ctx context.Context, toKey string) ([]Message, error)
+	// DeleteOffline deletes the messages with these MailboxIDs from
+	// toKey's mailbox (ids of other mailboxes are ignored).
+	DeleteOffline(ctx context.Context, toKey string, ids []uint64) error
 }
 
 // MaxOffline is how many private messages are kept for one key while its
@@ -79,5 +94,18 @@ type History interface {
 // fits in one screenful of the owner's outbox when they return.
 const MaxOffline = 100
 
+// MaxOfflinePerSender is how many of those one sender may leave (a key, or
+// a guest's address): one sender cannot fill someone's mailbox and have
+// their friends' messages refused.
+const MaxOfflinePerSender = 20
+
 // ErrMailboxFull is SaveOffline's answer when MaxOffline messages wait.
 var ErrMailboxFull = errors.New("mailbox full")
+
+// ErrSenderLimit is SaveOffline's answer when MaxOfflinePerSender messages
+// from the same sender wait.
+var ErrSenderLimit = errors.New("too many messages from this sender waiting")
+
+// ErrBusy is passed to an Append callback when the store could not take the
+// message in time (its queue stayed full): nothing was stored.
+var ErrBusy = errors.New("store busy: the append queue is full")

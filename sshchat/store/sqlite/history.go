@@ -21,11 +21,13 @@ type pending struct {
 	done func(error)
 }
 
-// Append queues m for the group-commit writer. It blocks only while the
-// queue (Options.QueueSize, 8192 by default) is full. committed runs on the
-// writer goroutine and must neither block for long nor call Append (with a
-// full queue that would deadlock the writer). After Close, committed is
-// called with store.ErrClosed before Append returns.
+// Append queues m for the group-commit writer. While the queue
+// (Options.QueueSize, 8192 by default) is full it waits at most
+// Options.QueueWait (2 s by default), then calls committed with
+// store.ErrBusy: a writer stuck on the disk must not stop its callers for
+// good. committed runs on the writer goroutine and must neither block for
+// long nor call Append. After Close, committed is called with
+// store.ErrClosed before Append returns.
 func (s *Store) Append(m store.Message, committed func(error)) {
 	s.mu.RLock()
 	if s.closed {
@@ -35,8 +37,27 @@ func (s *Store) Append(m store.Message, committed func(error)) {
 		}
 		return
 	}
-	s.queue <- pending{m: m, done: committed}
+	p := pending{m: m, done: committed}
+	select {
+	case s.queue <- p:
+		s.mu.RUnlock()
+		return
+	default:
+	}
+	timer := time.NewTimer(s.queueWait)
+	var err error
+	select {
+	case s.queue <- p:
+	case <-s.closing:
+		err = store.ErrClosed
+	case <-timer.C:
+		err = store.ErrBusy
+	}
 	s.mu.RUnlock()
+	timer.Stop()
+	if err != nil && committed != nil {
+		committed(err)
+	}
 }
 
 // writer is the single goroutine that writes Appends: it batches whatever
@@ -414,7 +435,9 @@ func (s *Store) prune(ctx context.Context, table string, t time.Time) (int64, er
 	}
 }
 
-// SaveOffline stores a private message for m.ToKey; it is durable on return.
+// SaveOffline stores a private message for m.ToKey; it is durable on
+// return. The caps are checked in the same (IMMEDIATE) transaction, so
+// concurrent saves cannot both take the last place.
 func (s *Store) SaveOffline(ctx context.Context, m store.Message) error {
 	if m.ToKey == "" {
 		return errors.New("save offline message: no recipient key")
@@ -422,42 +445,71 @@ func (s *Store) SaveOffline(ctx context.Context, m store.Message) error {
 	if m.Time.IsZero() {
 		return errors.New("save offline message: message has no time")
 	}
+	fromAddr := m.FromAddr
+	if m.FromKey != "" {
+		fromAddr = "" // keyed senders are counted by key
+	}
 	return s.writeTx(ctx, "save offline message", func(tx *sql.Tx) error {
-		var kept int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM offline WHERE to_key = ?`, m.ToKey).Scan(&kept); err != nil {
+		var kept, fromSender int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE from_key = ? AND from_addr = ?)
+			FROM offline WHERE to_key = ?`, m.FromKey, fromAddr, m.ToKey).Scan(&kept, &fromSender); err != nil {
 			return err
 		}
 		if kept >= store.MaxOffline {
 			return store.ErrMailboxFull
 		}
+		if fromSender >= store.MaxOfflinePerSender {
+			return store.ErrSenderLimit
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO offline
-			(to_key, time, kind, from_nick, from_key, to_nick, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			m.ToKey, m.Time.UnixMicro(), m.Kind, m.From, m.FromKey, m.To, m.Text)
+			(to_key, time, kind, from_nick, from_key, from_addr, to_nick, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.ToKey, m.Time.UnixMicro(), m.Kind, m.From, m.FromKey, fromAddr, m.To, m.Text)
 		return err
 	})
 }
 
-// TakeOffline returns and deletes, in one transaction, the private messages
-// kept for toKey, oldest first.
-func (s *Store) TakeOffline(ctx context.Context, toKey string) ([]store.Message, error) {
-	var ms []store.Message
-	err := s.writeTx(ctx, "take offline messages", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT '', 0, time, kind, from_nick, from_key, to_nick, to_key, text
-			FROM offline WHERE to_key = ? ORDER BY id`, toKey)
-		if err != nil {
-			return err
-		}
-		if ms, err = scanMessages(rows); err != nil {
-			return err
-		}
-		if len(ms) == 0 {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM offline WHERE to_key = ?`, toKey)
-		return err
-	})
+// PeekOffline returns the private messages kept for toKey, oldest first,
+// with their MailboxIDs; they stay kept until DeleteOffline.
+func (s *Store) PeekOffline(ctx context.Context, toKey string) ([]store.Message, error) {
+	rows, err := s.query(ctx, "read offline messages", `SELECT id, time, kind, from_nick, from_key, from_addr, to_nick, text
+		FROM offline WHERE to_key = ? ORDER BY id LIMIT ?`, toKey, store.MaxOffline)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
+	var ms []store.Message
+	for rows.Next() {
+		m := store.Message{ToKey: toKey}
+		var id int64
+		var t sql.NullInt64
+		if err := rows.Scan(&id, &t, &m.Kind, &m.From, &m.FromKey, &m.FromAddr, &m.To, &m.Text); err != nil {
+			return nil, fmt.Errorf("read offline messages: %w", err)
+		}
+		m.MailboxID = uint64(id)
+		m.Time = goTime(t)
+		ms = append(ms, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read offline messages: %w", err)
+	}
 	return ms, nil
+}
+
+// DeleteOffline deletes the given messages of toKey's mailbox, in one
+// transaction.
+func (s *Store) DeleteOffline(ctx context.Context, toKey string, ids []uint64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.writeTx(ctx, "delete offline messages", func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if id > math.MaxInt64 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM offline WHERE id = ? AND to_key = ?`, int64(id), toKey); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -116,6 +116,12 @@ var migrations = []migration{
 		`UPDATE nicks SET seen = claimed`,
 		`CREATE INDEX nicks_seen ON nicks (seen)`,
 	)},
+	// Kept private messages are counted per sender (a key, or a guest's
+	// address) as well as per recipient.
+	{"offline sender address", execAll(
+		`ALTER TABLE offline ADD COLUMN from_addr TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX offline_sender ON offline (to_key, from_key, from_addr)`,
+	)},
 }
 
 // execAll returns a step that runs each statement in turn.

@@ -30,9 +30,11 @@ type Options struct {
 	// BusyTimeout bounds how long a connection waits for a lock held by
 	// another process (default 5s).
 	BusyTimeout time.Duration
-	// QueueSize bounds the Append queue (default 8192 messages). Append
-	// blocks while the queue is full.
+	// QueueSize bounds the Append queue (default 8192 messages).
 	QueueSize int
+	// QueueWait bounds how long Append waits while the queue is full
+	// before failing the message with store.ErrBusy (default 2s).
+	QueueWait time.Duration
 	// MaxBatch bounds the messages written by one group commit (default 1024).
 	MaxBatch int
 	// ReadConns is the size of the read pool (default 4, at least
@@ -57,23 +59,31 @@ type Store struct {
 	// four statements for it would cost about as much as writing it.
 	appendStmts [numAppendStmts]*sql.Stmt
 
-	maxBatch int
-	queue    chan pending
-	mu       sync.RWMutex // guards closed against Append's send
-	closed   bool
-	done     chan struct{} // closed when the writer has exited
-	batches  atomic.Uint64 // group commits attempted (for benchmarks and tests)
-	onCommit func(batch int, took time.Duration)
+	maxBatch  int
+	queueWait time.Duration
+	queue     chan pending
+	closing   chan struct{} // closed first by Close: Appends waiting for room give up
+	mu        sync.RWMutex  // guards closed against Append's send; a leaf lock
+	closed    bool
+	done      chan struct{} // closed when the writer has exited
+	batches   atomic.Uint64 // group commits attempted (for benchmarks and tests)
+	onCommit  func(batch int, took time.Duration)
 
+	unlock    func() // releases the lock on the database (lockFile)
 	closeOnce sync.Once
 	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
 
+// ErrInUse is Open's answer when another process has the database open.
+var ErrInUse = errors.New("another sshchat is already using this data folder; stop it first or choose another --data")
+
 // Open opens (creating if needed) the database at path, applies pending
-// schema migrations and starts the group-commit writer.
-func Open(path string, opts Options) (*Store, error) {
+// schema migrations and starts the group-commit writer. It holds an OS lock
+// on path+".lock" until Close, and fails with ErrInUse while another
+// process holds it.
+func Open(path string, opts Options) (_ *Store, err error) {
 	syncMode := strings.ToUpper(opts.Synchronous)
 	switch syncMode {
 	case "":
@@ -87,6 +97,9 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 8192
+	}
+	if opts.QueueWait <= 0 {
+		opts.QueueWait = 2 * time.Second
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 1024
@@ -105,6 +118,15 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("open store: create folder: %w", err)
 	}
+	unlock, err := lockFile(abs + ".lock")
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
 	// Create the file ourselves so that it (and the -wal and -shm files,
 	// which SQLite gives the same mode) is private.
 	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
@@ -129,11 +151,14 @@ func Open(path string, opts Options) (*Store, error) {
 	rq.Add("_pragma", "query_only(1)")
 
 	s := &Store{
-		log:      opts.Logger,
-		maxBatch: opts.MaxBatch,
-		onCommit: opts.OnCommit,
-		queue:    make(chan pending, opts.QueueSize),
-		done:     make(chan struct{}),
+		unlock:    unlock,
+		log:       opts.Logger,
+		maxBatch:  opts.MaxBatch,
+		queueWait: opts.QueueWait,
+		onCommit:  opts.OnCommit,
+		queue:     make(chan pending, opts.QueueSize),
+		closing:   make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	s.wdb, err = sql.Open("sqlite", base+"?"+wq.Encode())
 	if err != nil {
@@ -188,6 +213,7 @@ func Open(path string, opts Options) (*Store, error) {
 // first result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.closing)
 		s.mu.Lock()
 		s.closed = true
 		close(s.queue)
@@ -199,6 +225,7 @@ func (s *Store) Close() error {
 			}
 		}
 		s.closeErr = errors.Join(s.rdb.Close(), s.wdb.Close())
+		s.unlock() // after the database is closed: nobody else writes before
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("close store: %w", s.closeErr)
 		}

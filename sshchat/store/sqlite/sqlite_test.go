@@ -138,7 +138,7 @@ func TestDurableAcrossReopen(t *testing.T) {
 	bans, _ := s.Bans(ctx, storetest.Msg("", 1, "").Time)
 	rooms, _ := s.LoadRooms(ctx)
 	prefs, _ := s.Prefs(ctx, "SHA256:a")
-	pms, _ := s.TakeOffline(ctx, "SHA256:b")
+	pms, _ := s.PeekOffline(ctx, "SHA256:b")
 	if seqs["#a"] != 100 || owner != "SHA256:a" || len(bans) != 1 || len(rooms) != 1 || rooms[0].Topic != "t" ||
 		prefs["theme"] != "dark" || len(pms) != 1 {
 		t.Errorf("after reopen: seqs %v owner %q bans %v rooms %v prefs %v offline %v", seqs, owner, bans, rooms, prefs, pms)
