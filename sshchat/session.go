@@ -261,7 +261,7 @@ func (se *session) inputEnded(err error, eofReason string) {
 // member's own reader, so nobody else waits. It reports false when the
 // member is gone (left, or cut off for flooding).
 func (se *session) pace(timer **time.Timer) bool {
-	wait, kick := se.srv.hub.Pace(se.member, time.Now())
+	wait, kick := se.srv.hub.Pace(se.member, se.srv.hub.Now())
 	if kick {
 		return false
 	}

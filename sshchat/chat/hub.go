@@ -67,6 +67,7 @@ type Hub struct {
 	store store.Store
 	lobby *Room
 	mod   moderation
+	pace  *paceTable // nil: pacing is off
 
 	mu       sync.Mutex
 	nicks    map[string]*Member // by sanitize.FoldNick
@@ -123,7 +124,7 @@ func NewHub(cfg Config) (*Hub, error) {
 	h := &Hub{
 		cfg: cfg, log: cfg.Logger, store: cfg.Store,
 		nicks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
-		stop: make(chan struct{}),
+		stop: make(chan struct{}), pace: newPaceTable(cfg.Pacing),
 	}
 	if cfg.Retention > 0 {
 		// Before the rooms load their recent lines, so none past
@@ -213,7 +214,6 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 		out:      NewOutbox(h.cfg.OutboxBytes),
 		peer:     peer,
 		done:     make(chan struct{}),
-		pacer:    newPacer(h.cfg.Pacing),
 	}
 	m.lastActive.Store(now.UnixNano())
 	m.colour = id.Terminal && !id.NoColor

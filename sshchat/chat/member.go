@@ -65,7 +65,7 @@ type Member struct {
 	ignored atomic.Pointer[map[string]bool] // copy on write; see ignoreKey
 	away    atomic.Pointer[string]
 
-	pacer *pacer // used only by the member's reader
+	pacer pacer // used only by the member's reader
 
 	leaveOnce   sync.Once
 	done        chan struct{}

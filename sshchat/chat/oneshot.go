@@ -76,6 +76,9 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 	if muted, _ := h.muted(probe); muted {
 		return "", errors.New("you are muted")
 	}
+	if err := h.paceOneShot(id); err != nil {
+		return "", err
+	}
 	// The key's own nick, or the one it claims now; never a borrowed name:
 	// without a session there is no check that nobody else is using it.
 	ctx, cancel := h.ctx()
