@@ -101,7 +101,7 @@ func because(reason string) string {
 	if reason == "" {
 		return "."
 	}
-	return ": " + reason
+	return ": " + Unforgeable(reason)
 }
 
 func (h *Hub) cmdBan(m *Member, args string) {

@@ -138,7 +138,7 @@ func (h *Hub) cmdBell(m *Member, args string) {
 }
 
 func (h *Hub) cmdAway(m *Member, args string) {
-	reason := sanitize.Truncate(strings.TrimSpace(args), 200)
+	reason := Unforgeable(sanitize.Truncate(strings.TrimSpace(args), 200))
 	if reason == "" {
 		reason = "away"
 	}

@@ -122,7 +122,7 @@ func (h *Hub) cmdTopic(m *Member, args string) {
 		h.notice(m, "/topic: not permitted (the room's creator and operators may set it).")
 		return
 	}
-	topic := sanitize.Truncate(args, maxTopicLen)
+	topic := Unforgeable(sanitize.Truncate(args, maxTopicLen))
 	room.setTopic(topic)
 	h.saveRoom(room)
 	h.audit(m, "topic", room.Name(), topic)
