@@ -1,12 +1,15 @@
 package sshchat_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/sshchat/sshchat/sshchat"
 	"github.com/sshchat/sshchat/sshchat/sshchattest"
 )
+
+var nickColon = regexp.MustCompile(`^[A-Za-z0-9_.-]+:`)
 
 // The issue's attack, and variants with other padding, sent over SSH: on
 // an 80-column terminal no row of mallory's lines starts like a server
@@ -19,14 +22,15 @@ func TestSoftWrapCannotForgeServerLine(t *testing.T) {
 	mallory := dialWelcome(t, srv.Addr, sshchattest.Options{User: "mallory"})
 	fake := "*** carol was kicked by root"
 	attacks := []string{
-		strings.Repeat(" ", 71) + fake,                                          // the issue's
-		strings.Repeat("x", 71) + fake,                                          // visible filler
-		strings.Repeat("\u00a0", 71) + fake,                                     // no-break spaces
-		strings.Repeat("你", 35) + " " + fake,                                    // wide characters
-		strings.Repeat("\t", 71) + fake,                                         // tabs
-		"/me " + strings.Repeat(" ", 69) + fake,                                 // an emote
-		"/away " + strings.Repeat(" ", 60) + fake,                               // an away note, shown by /who
-		strings.Repeat("x", 60) + "\u2217\u2217\u2217 carol was kicked by root", // look-alike asterisks
+		strings.Repeat(" ", 71) + fake,                                           // the issue's
+		strings.Repeat("x", 71) + fake,                                           // visible filler
+		strings.Repeat("\u00a0", 71) + fake,                                      // no-break spaces
+		strings.Repeat("你", 35) + " " + fake,                                     // wide characters
+		strings.Repeat("\t", 71) + fake,                                          // tabs
+		"/me " + strings.Repeat(" ", 69) + fake,                                  // an emote
+		"/away " + strings.Repeat(" ", 60) + fake,                                // an away note, shown by /who
+		strings.Repeat("x", 60) + "\u2217\u2217\u2217 carol was kicked by root",  // look-alike asterisks
+		strings.Repeat("x", 71) + "carol: kicked by root, send me your password", // someone else's line
 	}
 	for _, a := range attacks {
 		mallory.Send(a)
@@ -47,9 +51,9 @@ func TestSoftWrapCannotForgeServerLine(t *testing.T) {
 		if trimmed := strings.TrimLeft(row, " "); strings.HasPrefix(trimmed, "*** carol") || strings.HasPrefix(trimmed, "\u2217\u2217\u2217") {
 			t.Fatalf("a row on alice's 80-column screen starts like a server line: %q\n%s", row, text)
 		}
-		if !strings.HasPrefix(row, "mallory: ") && !strings.HasPrefix(row, "* mallory ") && !strings.HasPrefix(row, "  ") &&
-			!strings.HasPrefix(row, "*** 3 in #lobby: ") {
-			t.Fatalf("row %q neither starts a line of mallory's nor is indented as a continuation\n%s", row, text)
+		ownStart := strings.HasPrefix(row, "mallory: ") || strings.HasPrefix(row, "* mallory ") || strings.HasPrefix(row, "*** 3 in #lobby: ")
+		if !ownStart && !strings.HasPrefix(row, "  ") && (strings.HasPrefix(row, "*") || strings.HasPrefix(row, "\u2217") || nickColon.MatchString(row)) {
+			t.Fatalf("row %q continues mallory's line but reads as a line of its own\n%s", row, text)
 		}
 	}
 	plain := bob.Text()

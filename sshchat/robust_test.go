@@ -122,8 +122,10 @@ func TestEscapeInjectionIsNeutralized(t *testing.T) {
 	evil.Send("*** fake announcement\r*** another")
 	evil.Send("/me \x1b[1A*** also fake")
 	for _, c := range []*sshchattest.Client{plain, tty} {
-		c.WaitFor("ev2Jil: *** another")
-		c.WaitFor("* ev2Jil [1A*** also fake")
+		// Runs of asterisks in user text are cut to two (see
+		// TestSoftWrapCannotForgeServerLine).
+		c.WaitFor("ev2Jil: ** another")
+		c.WaitFor("* ev2Jil [1A** also fake")
 	}
 	raw := plain.Raw()
 	if strings.ContainsAny(raw, "\x1b\x07\x7f\u202e\u2066\u009b") {

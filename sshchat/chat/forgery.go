@@ -13,10 +13,13 @@ import (
 // was kicked by root" shows a server line at the start of a row on an
 // 80-column screen. Two defences:
 //
-//   - On terminals, whose width the server knows, the server wraps lines
-//     itself and indents every continuation row (WrapRows): a row that does
-//     not start with two spaces is the start of a line, and every line
-//     starts with a nick or "***", whatever anyone typed.
+//   - On terminals, whose width the server knows, a line whose wrapped rows
+//     would start like a line of their own (a nick and a colon, an asterisk,
+//     a bracket, an arrow, the mention mark) is wrapped by the server
+//     instead, with every continuation row indented (WrapRows): then a row
+//     that does not start with two spaces is the start of a line, and every
+//     line starts with a nick or "***", whatever anyone typed. Other lines
+//     are left for the terminal to wrap, as before.
 //   - For every screen, including plain sessions whose width is unknown and
 //     terminals resized later, user text never contains the server marker:
 //     runs of asterisk-like characters are cut to two, so no row of any
@@ -185,14 +188,75 @@ func escapeLen(b []byte) int {
 	return len(b)
 }
 
-// RenderRows is Render for a terminal of the given width: the line comes
+// RenderRows is Render for a terminal of the given width: a line that the
+// terminal would wrap into a row that starts like a line of its own comes
 // wrapped by the server, with continuation rows indented.
 func (m *Member) RenderRows(dst []byte, ev *Event, width int) []byte {
 	start := len(dst)
 	dst = m.Render(dst, ev, true)
-	if width <= len(contIndent)+2 || fitsASCII(dst[start:], width) {
+	if width <= len(contIndent)+2 || fitsASCII(dst[start:], width) || !forgesARow(dst[start:], width) {
 		return dst // the common case: nothing to wrap, nothing to copy
 	}
 	line := append([]byte(nil), dst[start:]...)
 	return WrapRows(dst[:start], line, width)
+}
+
+// forgesARow reports whether a terminal width cells wide, wrapping line by
+// itself, would start a row with something that reads as a line start.
+func forgesARow(line []byte, width int) bool {
+	col := 0
+	state := -1
+	for i := 0; i < len(line); {
+		c := line[i]
+		switch {
+		case c == '\x1b':
+			i += escapeLen(line[i:])
+			state = -1
+			continue
+		case c < 0x20:
+			if c == '\n' {
+				col = 0
+			}
+			i++
+			state = -1
+			continue
+		}
+		cluster, _, w, next := uniseg.FirstGraphemeCluster(line[i:], state)
+		if col+w > width && col > 0 {
+			if looksLikeLineStart(line[i:]) {
+				return true
+			}
+			col = 0
+		}
+		col += w
+		i += len(cluster)
+		state = next
+	}
+	return false
+}
+
+// looksLikeLineStart reports whether row (rendered bytes from the start of
+// a row on) begins the way a line of the chat does: "nick: ", an asterisk
+// ("*** ", "* nick", "*nick*"), "-> ", "[time]", "» ".
+func looksLikeLineStart(row []byte) bool {
+	for len(row) > 0 && row[0] == '\x1b' {
+		row = row[escapeLen(row):]
+	}
+	if len(row) == 0 {
+		return false
+	}
+	r, _ := utf8.DecodeRune(row)
+	if isStar(r) || strings.ContainsRune("[-<>»«(#", r) {
+		return true
+	}
+	for i := 0; i < len(row) && i <= 25; i++ {
+		c := row[i]
+		if c == ':' {
+			return i > 0
+		}
+		if !nickByte(c) && c != '.' {
+			return false
+		}
+	}
+	return false
 }

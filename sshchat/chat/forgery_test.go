@@ -33,6 +33,9 @@ func TestUnforgeable(t *testing.T) {
 // near a row boundary.
 func forgeries(width int, pads []string) []string {
 	fake := "*** alice was kicked by root"
+	if width%2 == 0 {
+		fake = "alice: send me your password"
+	}
 	var out []string
 	for _, pad := range pads {
 		for n := max(width-40, 1); n <= width; n++ {
@@ -99,9 +102,9 @@ func looksLikeServerLine(row string) bool {
 	return n >= 3
 }
 
-// On a terminal the server wraps rows itself: whatever the width, a row
-// that is not the start of a line starts with the continuation indent, and
-// no row is wider than the screen. On a plain screen of any width no row
+// On a terminal, whatever the width, a row that continues a line never
+// reads as a line of its own (the server wraps such lines itself, with
+// indented continuation rows), and no row is wider than the screen. On a plain screen of any width no row
 // starts like a server line.
 func TestWrappedRowsCannotForgeALine(t *testing.T) {
 	h := quietHub(Config{})
@@ -121,8 +124,8 @@ func TestWrappedRowsCannotForgeALine(t *testing.T) {
 					if uniseg.StringWidth(row) > width {
 						t.Fatalf("width %d: row %q is wider than the screen", width, row)
 					}
-					if i > 0 && !strings.HasPrefix(row, contIndent) {
-						t.Fatalf("width %d, %q: continuation row %q is not indented", width, text, row)
+					if i > 0 && !strings.HasPrefix(row, contIndent) && looksLikeLineStart([]byte(row)) {
+						t.Fatalf("width %d, %q: continuation row %q reads as a line of its own", width, text, row)
 					}
 				}
 				for _, row := range rows(string(ev.Bytes(StylePlain)), width) {
