@@ -120,6 +120,10 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", other.Nick()))
 		return
 	}
+	if other := h.lookalike(wanted, m); other != nil {
+		h.notice(m, fmt.Sprintf("Not changed: %s looks too much like %s, who is online.", wanted, other.Nick()))
+		return
+	}
 	if m.Room() == nil {
 		return // they are leaving
 	}
@@ -154,11 +158,20 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", other.Nick()))
 		return
 	}
+	if other := h.lookalikeLocked(wanted, m); other != nil {
+		h.mu.Unlock()
+		h.notice(m, fmt.Sprintf("Not changed: %s looks too much like %s, who is online.", wanted, other.Nick()))
+		return
+	}
 	old = m.Nick()
 	if h.nicks[sanitize.FoldNick(old)] == m {
 		delete(h.nicks, sanitize.FoldNick(old))
 	}
+	if h.looks[sanitize.Skeleton(old)] == m {
+		delete(h.looks, sanitize.Skeleton(old))
+	}
 	h.nicks[sanitize.FoldNick(wanted)] = m
+	h.looks[sanitize.Skeleton(wanted)] = m
 	m.setNick(wanted)
 	room := m.Room()
 	h.mu.Unlock()

@@ -71,6 +71,7 @@ type Hub struct {
 
 	mu       sync.Mutex
 	nicks    map[string]*Member // by sanitize.FoldNick
+	looks    map[string]*Member // the same members by sanitize.Skeleton
 	watchers map[*Member]struct{}
 	rooms    map[string]*Room // by FoldRoom
 	nextID   uint64
@@ -123,7 +124,7 @@ func NewHub(cfg Config) (*Hub, error) {
 	}
 	h := &Hub{
 		cfg: cfg, log: cfg.Logger, store: cfg.Store,
-		nicks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
+		nicks: make(map[string]*Member), looks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
 		stop: make(chan struct{}), pace: newPaceTable(cfg.Pacing),
 	}
 	if cfg.Retention > 0 {
@@ -251,6 +252,10 @@ func (h *Hub) nickCandidates(wanted, key string) (candidates []string, why strin
 	if guestShaped(wanted) {
 		why, wanted = wanted+" is a name for guests without a key", ""
 	}
+	if other := h.lookalike(wanted, nil); other != nil && sanitize.FoldNick(other.Nick()) != sanitize.FoldNick(wanted) {
+		// Not even claimed: a look-alike of someone online is no one's.
+		why, wanted = wanted+" looks too much like "+other.Nick()+", who is online", ""
+	}
 	// A key owns one nick: the first it uses. Connecting under another
 	// name does not move that ownership (only /nick does): the other name
 	// is used if no key owns it.
@@ -321,7 +326,7 @@ func (h *Hub) register(m *Member, candidates []string, guest bool) (nick string,
 		return "", 0, ErrShuttingDown
 	}
 	for _, c := range candidates {
-		if _, taken := h.nicks[sanitize.FoldNick(c)]; !taken {
+		if !h.nickTakenLocked(c, m) {
 			nick = c
 			break
 		}
@@ -337,6 +342,7 @@ func (h *Hub) register(m *Member, candidates []string, guest bool) (nick string,
 	m.setNick(nick)
 	m.room.Store(h.lobby)
 	h.nicks[sanitize.FoldNick(nick)] = m
+	h.looks[sanitize.Skeleton(nick)] = m
 	return nick, len(h.nicks), nil
 }
 
@@ -350,7 +356,7 @@ func (h *Hub) guestNickLocked() string {
 	for {
 		h.guestSeq++
 		n := fmt.Sprintf("Guest-%d", h.guestSeq)
-		if _, taken := h.nicks[sanitize.FoldNick(n)]; !taken {
+		if !h.nickTakenLocked(n, nil) {
 			return n
 		}
 	}
@@ -508,6 +514,9 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 		nick := m.Nick()
 		if h.nicks[sanitize.FoldNick(nick)] == m {
 			delete(h.nicks, sanitize.FoldNick(nick))
+		}
+		if h.looks[sanitize.Skeleton(nick)] == m {
+			delete(h.looks, sanitize.Skeleton(nick))
 		}
 		delete(h.watchers, m)
 		room := m.room.Swap(nil)
