@@ -505,8 +505,11 @@ func TestKickedAndBannedPeopleAreToldWhy(t *testing.T) {
 	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob", PTY: true})
 	op.Send("/kick bob calm down")
 	bob.WaitFor("You were kicked by op: calm down")
-	if err := bob.WaitClosed(); err != nil {
-		t.Fatalf("the kicked session ended with %v, want status 0", err)
+	// Exit status 3 says "kicked" (it was 0 before issue 8: see
+	// TestKickedOrBannedSessionExitsNonZero).
+	var exit *gossh.ExitError
+	if err := bob.WaitClosed(); !errors.As(err, &exit) || exit.ExitStatus() != 3 {
+		t.Fatalf("the kicked session ended with %v, want status 3", err)
 	}
 	carol := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol"})
 	op.Send("/ban carol 1h spam")

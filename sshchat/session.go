@@ -127,6 +127,9 @@ func (s *Server) handleSession(sess ssh.Session) {
 		}
 		se.runPlain()
 	}
+	if status := removalStatus(m.Removal()); status != exitOK {
+		_ = sess.Exit(status) // kicked, banned or flooding: a bot can tell
+	}
 	s.log.Info("session end", "nick", m.Nick(), "addr", id.Addr,
 		"reason", m.LeaveReason(), "duration", time.Since(started).Round(time.Millisecond))
 }

@@ -116,6 +116,9 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, "Not changed: names starting with Guest- are given to guests without a key.")
 		return
 	}
+	if h.refuseIfMutedAs(m, "Not changed") {
+		return
+	}
 	if other := h.lookup(wanted); other != nil && other != m {
 		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", other.Nick()))
 		return

@@ -117,6 +117,9 @@ func (h *Hub) cmdTopic(m *Member, args string) {
 		}
 		return
 	}
+	if h.refuseIfMutedAs(m, "Topic not set") {
+		return
+	}
 	info := room.info()
 	if !(m.key() != "" && m.key() == info.CreatorKey) && !h.isOperator(m) {
 		h.notice(m, "/topic: not permitted (the room's creator and operators may set it).")

@@ -52,7 +52,8 @@ type Member struct {
 	lastActive atomic.Int64 // unix nanoseconds of the last line typed
 	replyTo    atomic.Pointer[string]
 	kickReason atomic.Pointer[string]
-	mutedGuest atomic.Bool // a guest's mute lasts their session
+	removal    atomic.Int32 // a Removal: why the chat ended the session
+	mutedGuest atomic.Bool  // a guest's mute lasts their session
 
 	// inflight counts the member's lines handed to the store and not yet
 	// delivered, so that leaving can wait for them: someone who says a

@@ -142,7 +142,7 @@ func (h *Hub) Pace(m *Member, now time.Time) (wait time.Duration, kick bool) {
 	switch {
 	case paced >= h.cfg.Pacing.KickAfter:
 		h.notice(m, "Disconnected for flooding.")
-		h.eject(m, "flooding")
+		h.ejectFor(m, Flooded, "flooding")
 		return 0, true
 	case paced >= h.cfg.Pacing.WarnAfter && !p.warned:
 		p.warned = true
