@@ -140,7 +140,6 @@ func NewHub(cfg Config) (*Hub, error) {
 	if err := h.loadModeration(ctx); err != nil {
 		return nil, err
 	}
-	h.goBackground("moderation expiry", h.expireModeration)
 	if cfg.Retention > 0 {
 		h.goBackground("retention", h.pruneHistory)
 	}

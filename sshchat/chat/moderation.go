@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/store"
@@ -16,7 +17,7 @@ import (
 // authentication, every line) consult without I/O. Admission costs one map
 // probe for the key and, for the address, one probe per prefix length that
 // some ban uses (at most 129), however many bans there are. What has
-// expired is dropped (by the hub's expiry sweep, and before a full table
+// expired is dropped (at most a minute late, and before a full table
 // refuses a new entry), and the tables are bounded by maxBans and maxMutes.
 type moderation struct {
 	mu        sync.RWMutex    // lock tier: leaf (nothing else is taken while held)
@@ -27,6 +28,7 @@ type moderation struct {
 	ipBanLens map[int]int                // prefix length -> how many ipBans use it
 	mutes     map[string]store.Mute
 	allowlist map[string]bool // nil: everyone may connect
+	lastSweep atomic.Int64    // unix nanoseconds of the last expiry sweep
 }
 
 // Bounds of the ban and mute tables. Past them a new ban or mute is
@@ -37,7 +39,8 @@ const (
 )
 
 // moderationSweep is how often expired bans and mutes are dropped from
-// memory (the store keeps them for the record; Bans and Mutes skip them).
+// memory (the store keeps them for the record; Bans and Mutes skip them):
+// see maybeExpire.
 const moderationSweep = time.Minute
 
 func (mod *moderation) banCountLocked() int { return len(mod.keyBans) + len(mod.ipBans) }
@@ -98,21 +101,18 @@ func (mod *moderation) expireLocked(now time.Time) {
 	}
 }
 
-// expireModeration is the hub's background sweep of expired bans and
-// mutes; it returns when the hub closes.
-func (h *Hub) expireModeration() {
-	tick := time.NewTicker(moderationSweep)
-	defer tick.Stop()
-	for {
-		select {
-		case <-h.stop:
-			return
-		case <-tick.C:
-			h.mod.mu.Lock()
-			h.mod.expireLocked(h.cfg.Now())
-			h.mod.mu.Unlock()
-		}
+// maybeExpire drops expired bans and mutes at most once per
+// moderationSweep. The hot paths (admission, every line's mute check) call
+// it; they pay one atomic load unless a sweep is due, and the hub needs no
+// goroutine of its own for it.
+func (mod *moderation) maybeExpire(now time.Time) {
+	last := mod.lastSweep.Load()
+	if now.UnixNano()-last < int64(moderationSweep) || !mod.lastSweep.CompareAndSwap(last, now.UnixNano()) {
+		return
 	}
+	mod.mu.Lock()
+	mod.expireLocked(now)
+	mod.mu.Unlock()
 }
 
 func (h *Hub) loadModeration(ctx context.Context) error {
@@ -192,6 +192,7 @@ func (h *Hub) isOperatorKey(key string) bool {
 // server's own administrators out.
 func (h *Hub) Admission(key, ip string) (ok bool, reason string) {
 	now := h.cfg.Now()
+	h.mod.maybeExpire(now)
 	h.mod.mu.RLock()
 	defer h.mod.mu.RUnlock()
 	if key != "" {
@@ -284,10 +285,12 @@ func (h *Hub) muted(m *Member) (bool, time.Time) {
 	if m.key() == "" {
 		return false, time.Time{}
 	}
+	now := h.cfg.Now()
+	h.mod.maybeExpire(now)
 	h.mod.mu.RLock()
 	mute, ok := h.mod.mutes[m.key()]
 	h.mod.mu.RUnlock()
-	if ok && mute.Active(h.cfg.Now()) {
+	if ok && mute.Active(now) {
 		return true, mute.Expires
 	}
 	return false, time.Time{}
