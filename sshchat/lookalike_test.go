@@ -33,12 +33,41 @@ func TestLookAlikeNickIsRefused(t *testing.T) {
 	if out := block(t, mallory, "/nick vvalter"); !hasLine(out, "*** Not changed: vvalter looks too much like walter, who is online.") {
 		t.Fatalf("/nick vvalter: %q", out)
 	}
-	// Once alice has left, the name is free again, and her own look-alike
-	// rename is hers to make.
+	// A look-alike rename of one's own nick is allowed.
 	alice.Send("/nick AL1CE")
 	alice.WaitFor("*** alice is now known as AL1CE.")
+	// Once walter has left, his key still owns the name.
 	walter.Close()
 	mallory.WaitFor("walter left")
-	mallory.Send("/nick vvalter")
-	mallory.WaitFor("*** aIice_2 is now known as vvalter.")
+	if out := block(t, mallory, "/nick vvalter"); !hasLine(out, "*** Not changed: vvalter looks too much like walter, which another key owns.") {
+		t.Fatalf("/nick vvalter after walter left: %q", out)
+	}
+}
+
+// A nick that looks like one another key owns is refused even while its
+// owner is offline; the owner's own key may restyle it.
+func TestLookAlikeOfOwnedNickIsRefused(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	aliceKey := sshchattest.NewKey(t)
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
+	alice.Send("/quit")
+	alice.WaitClosed()
+
+	mallory := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "aIice"})
+	text := mallory.WaitFor("Welcome")
+	if !strings.Contains(text, "aIice looks too much like alice, which another key owns, so you are") ||
+		strings.Contains(text, "Welcome to #lobby, aIice!") {
+		t.Fatalf("aIice while alice's key owns alice:\n%s", text)
+	}
+	if out := block(t, mallory, "/nick a1ice"); !hasLine(out, "*** Not changed: a1ice looks too much like alice, which another key owns.") {
+		t.Fatalf("/nick a1ice: %q", out)
+	}
+	guest := dialWelcome(t, srv.Addr, sshchattest.Options{User: "g", Guest: true})
+	if out := block(t, guest, "/nick ALlCE"); !hasLine(out, "*** Not changed: ALlCE looks too much like alice, which another key owns.") {
+		t.Fatalf("guest /nick ALlCE: %q", out)
+	}
+	again := dialWelcome(t, srv.Addr, sshchattest.Options{User: "AL1CE", Key: aliceKey})
+	if !strings.Contains(again.Text(), "Welcome to #lobby, AL1CE!") {
+		t.Fatalf("alice's own key could not use a look-alike of her nick:\n%s", again.Text())
+	}
 }

@@ -123,8 +123,8 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", other.Nick()))
 		return
 	}
-	if other := h.lookalike(wanted, m); other != nil {
-		h.notice(m, fmt.Sprintf("Not changed: %s looks too much like %s, who is online.", wanted, other.Nick()))
+	if refusal := h.lookalikeRefusal(wanted, m.key(), m); refusal != "" {
+		h.notice(m, "Not changed: "+refusal+".")
 		return
 	}
 	if m.Room() == nil {

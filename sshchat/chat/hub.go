@@ -252,9 +252,11 @@ func (h *Hub) nickCandidates(wanted, key string) (candidates []string, why strin
 	if guestShaped(wanted) {
 		why, wanted = wanted+" is a name for guests without a key", ""
 	}
-	if other := h.lookalike(wanted, nil); other != nil && sanitize.FoldNick(other.Nick()) != sanitize.FoldNick(wanted) {
-		// Not even claimed: a look-alike of someone online is no one's.
-		why, wanted = wanted+" looks too much like "+other.Nick()+", who is online", ""
+	if wanted != "" {
+		if refusal := h.lookalikeRefusal(wanted, key, nil); refusal != "" {
+			// Not even claimed: a look-alike of someone else's nick is no one's.
+			why, wanted = refusal, ""
+		}
 	}
 	// A key owns one nick: the first it uses. Connecting under another
 	// name does not move that ownership (only /nick does): the other name
