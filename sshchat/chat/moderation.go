@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -363,4 +364,14 @@ func (h *Hub) everyoneWhere(match func(*Member) bool) []*Member {
 		}
 	}
 	return out
+}
+
+// admitted is Admission for an identity already connected (its Addr is
+// "host:port").
+func (h *Hub) admitted(id Identity) (bool, string) {
+	host, _, err := net.SplitHostPort(id.Addr)
+	if err != nil {
+		host = id.Addr
+	}
+	return h.Admission(id.Fingerprint, host)
 }
