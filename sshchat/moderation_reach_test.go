@@ -256,7 +256,8 @@ func TestUnparsableDurationChangesNothing(t *testing.T) {
 // can kick or mute themselves.
 func TestRepeatedModerationSaysSo(t *testing.T) {
 	opKey, carolKey, bobKey := sshchattest.NewKey(t), sshchattest.NewKey(t), sshchattest.NewKey(t)
-	srv, op := startWithOperator(t, sshchat.Config{}, opKey)
+	clock := newFakeClock(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)) // "for another 1h" to the second
+	srv, op := startWithOperator(t, sshchat.Config{Now: clock.Now}, opKey)
 	carol := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol", Key: carolKey})
 	dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
 	dialWelcome(t, srv.Addr, sshchattest.Options{User: "robert"})
