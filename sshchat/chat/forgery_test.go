@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/rivo/uniseg"
+
+	"github.com/sshchat/sshchat/sshchat/sanitize"
 )
 
 func TestUnforgeable(t *testing.T) {
@@ -148,4 +150,57 @@ func TestWrapRowsLeavesShortLinesAlone(t *testing.T) {
 	if allocs > 1 {
 		t.Errorf("%v allocations for a line that fits", allocs)
 	}
+}
+
+// Whatever the text and the width: Unforgeable is idempotent and leaves no
+// run of three asterisk-like characters or of two blanks, and a terminal
+// rendering never has a row wider than the screen or a continuation row
+// that reads as a line of its own.
+func FuzzUnforgeable(f *testing.F) {
+	for _, s := range []string{"", "a  b", "*** x", strings.Repeat(" ", 71) + "*** alice was kicked", "你你你 alice: hi", "\u2217*\uff0a", "e\u0301\u00a0\u3000x"} {
+		f.Add(s, 80)
+	}
+	h := quietHub(Config{})
+	defer h.Close()
+	m, err := h.Join(Identity{User: "alice", Fingerprint: "SHA256:alice"}, &fakePeer{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string, width int) {
+		s = sanitize.Text(s) // what Handle does before anything is shown
+		u := Unforgeable(s)
+		if Unforgeable(u) != u {
+			t.Fatalf("not idempotent: %q -> %q -> %q", s, u, Unforgeable(u))
+		}
+		stars, blanks := 0, 0
+		for _, r := range u {
+			if isStar(r) {
+				stars++
+			} else {
+				stars = 0
+			}
+			if isBlank(r) {
+				blanks++
+			} else {
+				blanks = 0
+			}
+			if stars > 2 || blanks > 1 {
+				t.Fatalf("Unforgeable(%q) = %q keeps a run", s, u)
+			}
+		}
+		width = 20 + abs(width)%200
+		ev := &Event{Kind: KindMessage, From: "mallory", Text: s}
+		for i, row := range rows(string(m.RenderRows(nil, ev, width)), width) {
+			if i > 0 && !strings.HasPrefix(row, contIndent) && looksLikeLineStart([]byte(row)) {
+				t.Fatalf("width %d, %q: row %q reads as a line of its own", width, s, row)
+			}
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
