@@ -35,9 +35,13 @@ var DefaultPacing = Pacing{Rate: 5, Burst: 20, WarnAfter: 60 * time.Second, Kick
 // overflow bucket: pacing gets stricter for newcomers, memory stays put.
 const maxPacedKeys = 10_000
 
-// sweepEvery bounds how often a full table is swept for dropable buckets,
-// so a table full of busy keys does not cost a scan per line.
-const sweepEvery = time.Second
+// Buckets that have filled up again are dropped every idleSweep, and when
+// the table is full at most every fullSweep, so that a table full of busy
+// keys does not cost a scan per line.
+const (
+	idleSweep = time.Minute
+	fullSweep = time.Second
+)
 
 // maxSayWait is how long a one-shot `say` beyond the allowance may wait
 // for its turn; a longer wait fails with a message instead.
@@ -79,11 +83,11 @@ func (t *paceTable) bucket(key string, now time.Time) *rate.Limiter {
 	if b := t.buckets[key]; b != nil {
 		return b
 	}
-	if len(t.buckets) >= maxPacedKeys && now.Sub(t.lastSweep) >= sweepEvery {
+	if since := now.Sub(t.lastSweep); since >= idleSweep || len(t.buckets) >= maxPacedKeys && since >= fullSweep {
 		t.lastSweep = now
 		for k, b := range t.buckets {
 			if b.TokensAt(now) >= float64(t.burst) {
-				delete(t.buckets, k)
+				delete(t.buckets, k) // full again: a fresh bucket is the same
 			}
 		}
 	}

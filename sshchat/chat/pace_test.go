@@ -53,8 +53,8 @@ func TestPacingDelaysWarnsThenDisconnects(t *testing.T) {
 	default:
 		t.Fatal("the flooder was not removed")
 	}
-	if !warned || m.LeaveReason() != "flooding" {
-		t.Fatalf("warned=%v reason=%q", warned, m.LeaveReason())
+	if !warned || m.LeaveReason() != "flooding" || m.Removal() != Flooded {
+		t.Fatalf("warned=%v reason=%q removal=%v", warned, m.LeaveReason(), m.Removal())
 	}
 	_ = peer // cut off after a grace period, once their session showed why
 }
@@ -140,5 +140,18 @@ func TestPaceTableIsBounded(t *testing.T) {
 	}
 	if n := table.size(); n != 1 {
 		t.Fatalf("%d buckets after everyone went quiet, want 1", n)
+	}
+}
+
+// Keys that went quiet leave the table within a minute, however small it is.
+func TestPaceTableDropsIdleKeys(t *testing.T) {
+	table := newPaceTable(Pacing{Rate: 1, Burst: 2})
+	now := time.Unix(1_000_000, 0)
+	for i := range 100 {
+		table.reserve(fmt.Sprintf("SHA256:key%d", i), now)
+	}
+	table.reserve("SHA256:busy", now.Add(idleSweep))
+	if n := table.size(); n != 1 {
+		t.Fatalf("%d buckets a minute after 100 keys went quiet, want 1", n)
 	}
 }
