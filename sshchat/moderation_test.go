@@ -230,7 +230,8 @@ func TestBans(t *testing.T) {
 	const banned = "You are banned from this server: spamming links."
 	expectRefused(t, srv.Addr, "bob", bobKey, banned)
 	op.Send("/bans")
-	op.WaitFor(fmt.Sprintf("*** 1 ban in force:\n***   %s for good, by oper (%s): spamming links\n", keyFingerprint(bobKey), keyFingerprint(opKey)))
+	// The nick is shown beside the key.
+	op.WaitFor(fmt.Sprintf("*** 1 ban in force:\n***   bob (%s) for good, by oper (%s): spamming links\n", keyFingerprint(bobKey), keyFingerprint(opKey)))
 
 	// Durable.
 	srv = restart(t, srv, op, watcher)
@@ -261,7 +262,7 @@ func TestBans(t *testing.T) {
 		t.Fatal(err)
 	}
 	op.Send("/ban " + keyFingerprint(daveKey) + " 2w ban evasion")
-	op.WaitFor(fmt.Sprintf("*** %s was banned by oper for 2w: ban evasion\n", keyFingerprint(daveKey)))
+	op.WaitFor("*** dave was banned by oper for 2w: ban evasion\n") // the nick the key owns
 	expectRefused(t, srv.Addr, "dave", daveKey, "You are banned from this server: ban evasion (for another 2w).")
 	op.Send("/unban " + keyFingerprint(daveKey))
 	op.WaitFor("is no longer banned.")
@@ -300,11 +301,11 @@ func TestBans(t *testing.T) {
 	text := op.WaitFor("unban ip:127.0.0.2")
 	actor := fmt.Sprintf("oper (%s)", keyFingerprint(opKey))
 	for _, want := range []string{
-		actor + " ban " + keyFingerprint(bobKey) + ": spamming links",
-		actor + " unban " + keyFingerprint(bobKey),
-		actor + " ban " + keyFingerprint(bobKey) + ": for 10m cool off",
-		actor + " ban " + keyFingerprint(daveKey) + ": for 2w ban evasion",
-		actor + " unban " + keyFingerprint(daveKey),
+		actor + " ban bob (" + keyFingerprint(bobKey) + "): spamming links",
+		actor + " unban bob (" + keyFingerprint(bobKey) + ")",
+		actor + " ban bob (" + keyFingerprint(bobKey) + "): for 10m cool off",
+		actor + " ban dave (" + keyFingerprint(daveKey) + "): for 2w ban evasion",
+		actor + " unban dave (" + keyFingerprint(daveKey) + ")",
 		actor + " ban ip:127.0.0.2: one address",
 		actor + " unban ip:127.0.0.2",
 	} {

@@ -115,7 +115,11 @@ func (s *Server) tail(sess ssh.Session, conn net.Conn, id chat.Identity, cmd one
 		}
 		return appendLogLine(dst, room, ev, cmd.JSON)
 	})
-	return exitOK
+	status := removalStatus(m.Removal()) // 0 unless a ban or kick ended it
+	if status != exitOK {
+		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", m.LeaveReason())
+	}
+	return status
 }
 
 // logLine is the JSON form of a line for bots.

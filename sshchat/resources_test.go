@@ -108,7 +108,7 @@ func TestOperatorRemovesRoom(t *testing.T) {
 	alice.Send("spam line")
 	alice.WaitFor("alice: spam line")
 	key := sshchattest.NewKey(t)
-	tailEnded := startTail(t, srv.Addr, "tail -n 1 '#spam'", "spam line")
+	tailEnded := startTailUntil(t, srv.Addr, "tail -n 1 '#spam'", "spam line")
 
 	alice.Send("/rmroom #spam")
 	alice.WaitFor("*** /rmroom: not permitted (operators only).")
@@ -256,10 +256,10 @@ func TestIgnoreListIsBounded(t *testing.T) {
 	}
 }
 
-// startTail runs a one-shot tail command and waits until its output has a
+// startTailUntil runs a one-shot tail command and waits until its output has a
 // line containing first; the channel it returns closes when the command
 // ends.
-func startTail(t *testing.T, addr, command, first string) <-chan struct{} {
+func startTailUntil(t *testing.T, addr, command, first string) <-chan struct{} {
 	t.Helper()
 	conn, err := gossh.Dial("tcp", addr, sshchattest.ClientConfig(t, sshchattest.Options{User: "tailer"}))
 	if err != nil {

@@ -122,8 +122,10 @@ func TestEscapeInjectionIsNeutralized(t *testing.T) {
 	evil.Send("*** fake announcement\r*** another")
 	evil.Send("/me \x1b[1A*** also fake")
 	for _, c := range []*sshchattest.Client{plain, tty} {
-		c.WaitFor("ev2Jil: *** another")
-		c.WaitFor("* ev2Jil [1A*** also fake")
+		// Runs of asterisks in user text are cut to two (see
+		// TestSoftWrapCannotForgeServerLine).
+		c.WaitFor("ev2Jil: ** another")
+		c.WaitFor("* ev2Jil [1A** also fake")
 	}
 	raw := plain.Raw()
 	if strings.ContainsAny(raw, "\x1b\x07\x7f\u202e\u2066\u009b") {
@@ -503,8 +505,11 @@ func TestKickedAndBannedPeopleAreToldWhy(t *testing.T) {
 	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob", PTY: true})
 	op.Send("/kick bob calm down")
 	bob.WaitFor("You were kicked by op: calm down")
-	if err := bob.WaitClosed(); err != nil {
-		t.Fatalf("the kicked session ended with %v, want status 0", err)
+	// Exit status 3 says "kicked" (it was 0 before issue 8: see
+	// TestKickedOrBannedSessionExitsNonZero).
+	var exit *gossh.ExitError
+	if err := bob.WaitClosed(); !errors.As(err, &exit) || exit.ExitStatus() != 3 {
+		t.Fatalf("the kicked session ended with %v, want status 3", err)
 	}
 	carol := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol"})
 	op.Send("/ban carol 1h spam")

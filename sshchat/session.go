@@ -131,6 +131,9 @@ func (s *Server) handleSession(sess ssh.Session) {
 		se.runPlain()
 	}
 	s.hub.SessionEnded(m) // private messages never written are kept for the next login
+	if status := removalStatus(m.Removal()); status != exitOK {
+		_ = sess.Exit(status) // kicked, banned or flooding: a bot can tell
+	}
 	s.log.Info("session end", "nick", m.Nick(), "addr", id.Addr,
 		"reason", m.LeaveReason(), "duration", time.Since(started).Round(time.Millisecond))
 }
@@ -269,7 +272,7 @@ func (se *session) inputEnded(err error, eofReason string) {
 // member's own reader, so nobody else waits. It reports false when the
 // member is gone (left, or cut off for flooding).
 func (se *session) pace(timer **time.Timer) bool {
-	wait, kick := se.srv.hub.Pace(se.member, time.Now())
+	wait, kick := se.srv.hub.Pace(se.member, se.srv.hub.Now())
 	if kick {
 		return false
 	}

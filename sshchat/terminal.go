@@ -106,7 +106,8 @@ func (se *session) runTerminal(st *ptyState) {
 
 	go se.readTerminal(sc)
 	se.writeLoop(sc, func(dst []byte, ev *chat.Event) []byte {
-		return se.member.Render(dst, ev, true)
+		width, _ := st.dims()
+		return se.member.RenderRows(dst, ev, width)
 	})
 	st.releaseWindows(se.srv)
 }

@@ -117,6 +117,13 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, "Not changed: names starting with Guest- are given to guests without a key.")
 		return
 	}
+	if h.refuseIfMutedAs(m, "Not changed") {
+		return
+	}
+	if refusal := h.lookalikeRefusal(wanted, m.key(), m); refusal != "" {
+		h.notice(m, "Not changed: "+refusal+".")
+		return
+	}
 	// Hold the name first, then ask the store: ownership moves only for
 	// a rename that will happen, and nobody can start using the name in
 	// between (a refused rename changes nothing).
@@ -151,11 +158,20 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.mu.Unlock() // they left while the store was asked
 		return
 	}
+	if other := h.lookalikeLocked(wanted, m); other != nil {
+		h.mu.Unlock()
+		h.notice(m, fmt.Sprintf("Not changed: %s looks too much like %s, who is online.", wanted, other.Nick()))
+		return
+	}
 	old = m.Nick()
 	if h.nicks[sanitize.FoldNick(old)] == m {
 		delete(h.nicks, sanitize.FoldNick(old))
 	}
+	if h.looks[sanitize.Skeleton(old)] == m {
+		delete(h.looks, sanitize.Skeleton(old))
+	}
 	h.nicks[sanitize.FoldNick(wanted)] = m
+	h.looks[sanitize.Skeleton(wanted)] = m
 	m.setNick(wanted)
 	room := m.Room()
 	h.mu.Unlock()

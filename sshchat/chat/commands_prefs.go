@@ -138,7 +138,10 @@ func (h *Hub) cmdBell(m *Member, args string) {
 }
 
 func (h *Hub) cmdAway(m *Member, args string) {
-	reason := sanitize.Truncate(strings.TrimSpace(args), 200)
+	if h.refuseIfMutedAs(m, "Not marked away") {
+		return
+	}
+	reason := Unforgeable(sanitize.Truncate(strings.TrimSpace(args), 200))
 	if reason == "" {
 		reason = "away"
 	}
@@ -184,6 +187,10 @@ func (h *Hub) cmdIgnore(m *Member, args string) {
 		h.notice(m, "You cannot ignore yourself.")
 		return
 	}
+	if cur := m.ignored.Load(); cur != nil && (*cur)[ignoreKey(t.key, t.nick)] {
+		h.notice(m, fmt.Sprintf("You already ignore %s.", t.nick))
+		return
+	}
 	if refusal := ignoreListFull(m, ignoreKey(t.key, t.nick)); refusal != "" {
 		h.notice(m, refusal)
 		return
@@ -195,6 +202,10 @@ func (h *Hub) cmdIgnore(m *Member, args string) {
 func (h *Hub) cmdUnignore(m *Member, args string) {
 	t, ok := h.oneTarget(m, "unignore", args)
 	if !ok {
+		return
+	}
+	if cur := m.ignored.Load(); cur == nil || !(*cur)[ignoreKey(t.key, t.nick)] {
+		h.notice(m, fmt.Sprintf("You are not ignoring %s.", t.nick))
 		return
 	}
 	h.editIgnored(m, func(set map[string]bool) { delete(set, ignoreKey(t.key, t.nick)) })

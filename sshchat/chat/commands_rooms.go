@@ -138,12 +138,15 @@ func (h *Hub) cmdTopic(m *Member, args string) {
 		}
 		return
 	}
+	if h.refuseIfMutedAs(m, "Topic not set") {
+		return
+	}
 	info := room.info()
 	if !(m.key() != "" && m.key() == info.CreatorKey) && !h.isOperator(m) {
 		h.notice(m, "/topic: not permitted (the room's creator and operators may set it).")
 		return
 	}
-	topic := sanitize.Truncate(args, maxTopicLen)
+	topic := Unforgeable(sanitize.Truncate(args, maxTopicLen))
 	room.setTopic(topic)
 	h.saveRoom(room)
 	h.audit(m, "topic", room.Name(), topic)

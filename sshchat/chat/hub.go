@@ -88,6 +88,7 @@ type Hub struct {
 	store store.Store
 	lobby *Room
 	mod   moderation
+	pace  *paceTable // nil: pacing is off
 
 	// mu (lock tier 3, see doc.go) guards the registries below; only
 	// Room.mu and Outbox.mu are taken under it, and it is never held
@@ -95,6 +96,7 @@ type Hub struct {
 	mu       sync.Mutex
 	nicks    map[string]*Member // by sanitize.FoldNick
 	reserved map[string]*Member // nicks held by a rename in progress (nick_reserve.go)
+	looks    map[string]*Member // the same members by sanitize.Skeleton
 	watchers map[*Member]struct{}
 	rooms    map[string]*Room // by FoldRoom: the rooms in memory (see roomload.go)
 	nextID   uint64
@@ -162,9 +164,10 @@ func NewHub(cfg Config) (*Hub, error) {
 	cfg.NickExpiry = orDefault(cfg.NickExpiry, DefaultNickExpiry)
 	h := &Hub{
 		cfg: cfg, log: cfg.Logger, store: cfg.Store,
-		nicks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
+		nicks: make(map[string]*Member), looks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
 		roomLoads:     make(map[string]chan struct{}),
 		stop:          make(chan struct{}),
+		pace:          newPaceTable(cfg.Pacing),
 		roomCreations: newHourlyLimiter(cfg.RoomsPerHour, defaultTracked),
 		nickClaims:    newHourlyLimiter(cfg.NickClaimsPerHour, defaultTracked),
 	}
@@ -215,7 +218,6 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 		out:      NewOutbox(h.cfg.OutboxBytes),
 		peer:     peer,
 		done:     make(chan struct{}),
-		pacer:    newPacer(h.cfg.Pacing),
 	}
 	m.lastActive.Store(now.UnixNano())
 	m.colour = id.Terminal && !id.NoColor
@@ -257,6 +259,12 @@ func (h *Hub) nickCandidates(wanted, key, addr string) (candidates []string, why
 	h.sweepExpiredNicks(ctx)
 	if guestShaped(wanted) {
 		why, wanted = wanted+" is a name for guests without a key", ""
+	}
+	if wanted != "" {
+		if refusal := h.lookalikeRefusal(wanted, key, nil); refusal != "" {
+			// Not even claimed: a look-alike of someone else's nick is no one's.
+			why, wanted = refusal, ""
+		}
 	}
 	// A key owns one nick: the first it uses. Connecting under another
 	// name does not move that ownership (only /nick does): the other name
@@ -345,7 +353,7 @@ func (h *Hub) register(m *Member, candidates []string, guest bool) (nick string,
 		return "", 0, ErrShuttingDown
 	}
 	for _, c := range candidates {
-		if !h.nickTakenLocked(c) {
+		if !h.nickTakenLocked(c, m) {
 			nick = c
 			break
 		}
@@ -361,6 +369,7 @@ func (h *Hub) register(m *Member, candidates []string, guest bool) (nick string,
 	m.setNick(nick)
 	h.setRoomLocked(m, h.lobby)
 	h.nicks[sanitize.FoldNick(nick)] = m
+	h.looks[sanitize.Skeleton(nick)] = m
 	return nick, len(h.nicks), nil
 }
 
@@ -374,7 +383,7 @@ func (h *Hub) guestNickLocked() string {
 	for {
 		h.guestSeq++
 		n := fmt.Sprintf("Guest-%d", h.guestSeq)
-		if !h.nickTakenLocked(n) {
+		if !h.nickTakenLocked(n, nil) {
 			return n
 		}
 	}
@@ -545,6 +554,9 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 		nick := m.Nick()
 		if h.nicks[sanitize.FoldNick(nick)] == m {
 			delete(h.nicks, sanitize.FoldNick(nick))
+		}
+		if h.looks[sanitize.Skeleton(nick)] == m {
+			delete(h.looks, sanitize.Skeleton(nick))
 		}
 		delete(h.watchers, m)
 		room := m.Room()

@@ -53,7 +53,8 @@ type Member struct {
 	seenStored atomic.Int64 // unix nanoseconds of the last SeenKey stored for the key
 	replyTo    atomic.Pointer[string]
 	kickReason atomic.Pointer[string]
-	mutedGuest atomic.Bool // a guest's mute lasts their session
+	removal    atomic.Int32 // a Removal: why the chat ended the session
+	mutedGuest atomic.Bool  // a guest's mute lasts their session
 
 	// inflight counts the member's lines handed to the store and not yet
 	// delivered, so that leaving can wait for them: someone who says a
@@ -66,7 +67,7 @@ type Member struct {
 	ignored atomic.Pointer[map[string]bool] // copy on write; see ignoreKey
 	away    atomic.Pointer[string]
 
-	pacer *pacer // used only by the member's reader
+	pacer pacer // used only by the member's reader
 
 	mail mailTracker // private messages on their way to the screen (mailbox.go)
 

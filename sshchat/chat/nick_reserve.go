@@ -49,10 +49,16 @@ func (h *Hub) unreserveNick(m *Member, wanted string) {
 	h.mu.Unlock()
 }
 
-// nickTakenLocked reports whether someone online uses nick, or holds it
-// while renaming. Call it with h.mu held.
-func (h *Hub) nickTakenLocked(nick string) bool {
+// nickTakenLocked reports whether someone online other than m uses nick,
+// holds it while renaming, or has a nick that looks like it. Call it with
+// h.mu held.
+func (h *Hub) nickTakenLocked(nick string, m *Member) bool {
 	folded := sanitize.FoldNick(nick)
-	_, online := h.nicks[folded]
-	return online || h.reserved[folded] != nil
+	if other, online := h.nicks[folded]; online && other != m {
+		return true
+	}
+	if other := h.reserved[folded]; other != nil && other != m {
+		return true
+	}
+	return h.lookalikeLocked(nick, m) != nil
 }

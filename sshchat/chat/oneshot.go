@@ -50,6 +50,12 @@ func (h *Hub) Post(id Identity, roomName, text string) (nick string, err error) 
 		h.cfg.Metrics.muted()
 		return "", errors.New("you are muted")
 	}
+	if admitted, why := h.admitted(id); !admitted {
+		return "", errors.New(why) // banned since the connection was admitted
+	}
+	if err := h.paceOneShot(id); err != nil {
+		return "", err
+	}
 	nick, err = h.postNick(id)
 	if err != nil {
 		return "", err
@@ -115,6 +121,12 @@ func (h *Hub) Watch(id Identity, roomName string, peer Peer) (*Member, error) {
 		return nil, ErrShuttingDown
 	}
 	room.join(m, false)
+	// A ban made between admission and now did not see this listener:
+	// look again, now that a ban would.
+	if admitted, why := h.admitted(id); !admitted {
+		h.leave(m, "banned", false)
+		return nil, errors.New(why)
+	}
 	return m, nil
 }
 

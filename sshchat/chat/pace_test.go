@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -52,8 +53,8 @@ func TestPacingDelaysWarnsThenDisconnects(t *testing.T) {
 	default:
 		t.Fatal("the flooder was not removed")
 	}
-	if !warned || m.LeaveReason() != "flooding" {
-		t.Fatalf("warned=%v reason=%q", warned, m.LeaveReason())
+	if !warned || m.LeaveReason() != "flooding" || m.Removal() != Flooded {
+		t.Fatalf("warned=%v reason=%q removal=%v", warned, m.LeaveReason(), m.Removal())
 	}
 	_ = peer // cut off after a grace period, once their session showed why
 }
@@ -84,5 +85,73 @@ func TestPacingOff(t *testing.T) {
 		if wait, kick := h.Pace(m, time.Unix(0, 0)); wait != 0 || kick {
 			t.Fatal("paced with pacing off")
 		}
+	}
+}
+
+// A guest has no key: every guest session from one address shares one
+// allowance, and another address has its own.
+func TestPacingGuestsShareTheirAddress(t *testing.T) {
+	h := quietHub(Config{Pacing: Pacing{Rate: 0.001, Burst: 2}})
+	defer h.Close()
+	now := time.Unix(1_000_000, 0)
+	guest := func(addr string) *Member {
+		m, err := h.Join(Identity{User: "g", Addr: addr}, &fakePeer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a1, a2, b := guest("192.0.2.1:1000"), guest("192.0.2.1:2000"), guest("[2001:db8::1]:3000")
+	for _, m := range []*Member{a1, a2} {
+		if wait, _ := h.Pace(m, now); wait != 0 {
+			t.Fatalf("line within the burst waits %v", wait)
+		}
+	}
+	if wait, _ := h.Pace(a2, now); wait <= 0 {
+		t.Fatal("a third line from one address is not paced: sessions multiply the allowance")
+	}
+	if wait, _ := h.Pace(b, now); wait != 0 {
+		t.Fatalf("another address is paced (%v) by someone else's lines", wait)
+	}
+}
+
+// Every key that ever sent a line must not stay in memory: the table is
+// capped, buckets that filled up again are dropped, and keys beyond the
+// cap share one bucket rather than growing the map.
+func TestPaceTableIsBounded(t *testing.T) {
+	table := newPaceTable(Pacing{Rate: 1, Burst: 1})
+	now := time.Unix(1_000_000, 0)
+	for i := range maxPacedKeys + 500 {
+		table.reserve(fmt.Sprintf("SHA256:key%d", i), now)
+	}
+	if n := table.size(); n > maxPacedKeys {
+		t.Fatalf("%d buckets, want at most %d", n, maxPacedKeys)
+	}
+	// Keys beyond the cap share the overflow bucket: a second line from
+	// one of them is paced like any other.
+	if wait, _ := table.reserve("SHA256:late", now); wait <= 0 {
+		t.Fatal("a key beyond the cap is not paced")
+	}
+	// Once the buckets have filled again they are dropped: a new key gets
+	// its own bucket and the table shrinks.
+	later := now.Add(time.Minute)
+	if wait, _ := table.reserve("SHA256:fresh", later); wait != 0 {
+		t.Fatalf("a fresh key waits %v", wait)
+	}
+	if n := table.size(); n != 1 {
+		t.Fatalf("%d buckets after everyone went quiet, want 1", n)
+	}
+}
+
+// Keys that went quiet leave the table within a minute, however small it is.
+func TestPaceTableDropsIdleKeys(t *testing.T) {
+	table := newPaceTable(Pacing{Rate: 1, Burst: 2})
+	now := time.Unix(1_000_000, 0)
+	for i := range 100 {
+		table.reserve(fmt.Sprintf("SHA256:key%d", i), now)
+	}
+	table.reserve("SHA256:busy", now.Add(idleSweep))
+	if n := table.size(); n != 1 {
+		t.Fatalf("%d buckets a minute after 100 keys went quiet, want 1", n)
 	}
 }

@@ -36,7 +36,7 @@ func (h *Hub) postNick(id Identity) (string, error) {
 		candidates = append(candidates, sanitize.Truncate(wanted, sanitize.MaxNickLen-len(suffix))+suffix)
 	}
 	for _, c := range candidates {
-		if h.usedByAnotherKey(c, key) {
+		if h.usedByAnotherKey(c, key) || h.lookalikeRefusal(c, key, nil) != "" {
 			continue
 		}
 		owner, err := h.store.NickOwner(ctx, c)

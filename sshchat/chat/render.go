@@ -32,7 +32,10 @@ func (e *Event) Bytes(s Style) []byte {
 
 // Line prefixes. A user's line always starts with their nick, and nicks
 // cannot contain '*', '-', '>' at the start or spaces, so no user text can
-// be made to look like a server line ("*** ") or a private message.
+// be made to look like a server line ("*** ") or a private message. What
+// users write is shown through Unforgeable, and terminals get their rows
+// wrapped by the server (forgery.go), so no row in the middle of someone's
+// text can pass for a line of its own either.
 const (
 	announcePrefix = "*** "
 	emotePrefix    = "* "
@@ -64,7 +67,7 @@ func (e *Event) render(s Style) []byte {
 	case KindMessage:
 		b = appendNick(b, e.From, e.FromKey, colour)
 		b = append(b, ": "...)
-		b = append(b, e.Text...)
+		b = append(b, Unforgeable(e.Text)...)
 	case KindEmote:
 		if colour {
 			b = append(b, ansiItalic...)
@@ -72,7 +75,7 @@ func (e *Event) render(s Style) []byte {
 		b = append(b, emotePrefix...)
 		b = append(b, e.From...)
 		b = append(b, ' ')
-		b = append(b, e.Text...)
+		b = append(b, Unforgeable(e.Text)...)
 		if colour {
 			b = append(b, ansiReset...)
 		}
@@ -93,7 +96,7 @@ func (e *Event) render(s Style) []byte {
 		b = append(b, '*')
 		b = append(b, e.From...)
 		b = append(b, "* "...)
-		b = append(b, e.Text...)
+		b = append(b, Unforgeable(e.Text)...)
 		if colour {
 			b = append(b, ansiReset...)
 		}
@@ -104,7 +107,7 @@ func (e *Event) render(s Style) []byte {
 		b = append(b, "-> *"...)
 		b = append(b, e.To...)
 		b = append(b, "* "...)
-		b = append(b, e.Text...)
+		b = append(b, Unforgeable(e.Text)...)
 		if colour {
 			b = append(b, ansiReset...)
 		}

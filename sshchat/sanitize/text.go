@@ -12,7 +12,12 @@ import (
 // that change how later text is displayed or split into lines: C0 (including
 // CR, LF and ESC), DEL, C1, the bidi embeddings, overrides and isolates
 // (U+202A–U+202E, U+2066–U+2069), the Unicode line and paragraph separators
-// (U+2028, U+2029) and U+FEFF. Everything else, including CJK, emoji and
+// (U+2028, U+2029), and the invisible characters that can hide inside a word
+// or make two texts that look the same differ: zero-width spaces, joiners and
+// direction marks (U+200B–U+200F), the word joiner and invisible operators
+// (U+2060–U+2064), U+FEFF, the soft hyphen U+00AD and the Mongolian vowel
+// separator U+180E. A zero-width joiner between two emoji is kept: it is
+// how 👩‍💻 is written. Everything else, including CJK, emoji and
 // combining marks, is kept.
 //
 // When nothing needs changing, s itself is returned without allocating:
@@ -41,7 +46,7 @@ func Text(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			b.WriteRune(utf8.RuneError)
-		case !removed(r):
+		case !removed(r) && (r != zwj || joinsEmoji(s, i)):
 			b.WriteString(s[i : i+size])
 		}
 		i += size
@@ -62,7 +67,7 @@ func firstUnsafe(s string) int {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || removed(r) {
+		if (r == utf8.RuneError && size == 1) || removed(r) || (r == zwj && !joinsEmoji(s, i)) {
 			return i
 		}
 		i += size
@@ -83,6 +88,29 @@ func removed(r rune) bool {
 		return true
 	case r == 0xfeff: // zero width no-break space / byte order mark
 		return true
+	case r >= 0x200b && r <= 0x200f && r != zwj: // zero width space, non-joiner, LRM, RLM
+		return true
+	case r >= 0x2060 && r <= 0x2064: // word joiner, invisible operators
+		return true
+	case r == 0xad || r == 0x180e: // soft hyphen, Mongolian vowel separator
+		return true
 	}
 	return false
+}
+
+// zwj is the zero-width joiner, kept only inside emoji sequences.
+const zwj = 0x200d
+
+// joinsEmoji reports whether the zero-width joiner at s[i] stands between
+// two emoji (an emoji, possibly with a variation selector or skin tone, on
+// the left; an emoji on the right), where it joins them into one picture.
+func joinsEmoji(s string, i int) bool {
+	before, _ := utf8.DecodeLastRuneInString(s[:i])
+	after, _ := utf8.DecodeRuneInString(s[i+len("\u200d"):])
+	return (emojiLike(before) || before == 0xfe0f) && emojiLike(after)
+}
+
+// emojiLike is a cheap test for the pictographs that ZWJ sequences join.
+func emojiLike(r rune) bool {
+	return r >= 0x1f000 && r <= 0x1faff || r >= 0x2600 && r <= 0x27bf || r >= 0x2300 && r <= 0x23ff || r == 0x2b50 || r == 0x2b55
 }

@@ -29,7 +29,10 @@ func TestText(t *testing.T) {
 		{"overlong encoding", "\xc0\xaf", "\uFFFD\uFFFD"},
 		{"surrogate encoding", "\xed\xa0\x80", "\uFFFD\uFFFD\uFFFD"},
 		{"replacement char kept", "\uFFFD", "\uFFFD"},
-		{"lrm rlm zwj kept", "a\u200eb\u200fc\u200dd", "a\u200eb\u200fc\u200dd"},
+		{"invisible removed", "a\u200bb\u200cc\u200dd\u200ee\u200ff\u2060g\u2061h\u2064i\u00adj\u180ek\ufeffl", "abcdefghijkl"},
+		{"zwj inside a word removed", "ad\u200dmin", "admin"},
+		{"emoji zwj sequences kept", "👩\u200d💻 🏳\ufe0f\u200d🌈 👨🏽\u200d🚀", "👩\u200d💻 🏳\ufe0f\u200d🌈 👨🏽\u200d🚀"},
+		{"zwj at the ends removed", "\u200d👩\u200d", "👩"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

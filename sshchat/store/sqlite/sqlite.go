@@ -174,6 +174,10 @@ func Open(path string, opts Options) (_ *Store, err error) {
 		s.wdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", abs, err)
 	}
+	if err := s.indexLookalikes(ctx); err != nil {
+		s.wdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
 	var mode string
 	if err := s.wdb.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || !strings.EqualFold(mode, "wal") {
 		s.wdb.Close()
