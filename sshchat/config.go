@@ -56,6 +56,11 @@ type Config struct {
 	// 0 means the default (5 lines/s, burst 20); negative turns pacing off.
 	Rate  float64
 	Burst int
+	// HistoryBurst is how many history credits a key (an address for
+	// guests) may spend at once: a search costs one, reading history one
+	// per 100 lines; one comes back every 2 s (default 10; negative: no
+	// budget).
+	HistoryBurst int
 	// Version is the server's version, shown in the SSH banner.
 	Version string
 	// Logger receives structured logs (default slog.Default()).
@@ -80,6 +85,7 @@ const (
 	DefaultScrollback       = 50
 	DefaultRate             = 5
 	DefaultBurst            = 20
+	DefaultHistoryBurst     = 10
 )
 
 func (c Config) withDefaults() Config {

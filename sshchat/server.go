@@ -79,6 +79,8 @@ func New(cfg Config) (*Server, error) {
 		Logger:      cfg.Logger,
 		Now:         cfg.Now,
 		Pacing:      chat.Pacing{Rate: cfg.Rate, Burst: cfg.Burst},
+
+		HistoryBurst: cfg.HistoryBurst,
 	})
 	if err != nil {
 		s.store.Close()

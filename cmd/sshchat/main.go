@@ -132,6 +132,7 @@ func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer
 	fs.IntVar(&o.cfg.NewConnsPerIP, "new-conns-per-ip", sshchat.DefaultNewConnsPerIP, "most `new` connections one address may open per minute (-1: no cap)")
 	fs.Float64Var(&o.cfg.Rate, "rate", sshchat.DefaultRate, "`lines` per second a person may send after a burst before their lines are delayed (0: no pacing)")
 	fs.IntVar(&o.cfg.Burst, "burst", sshchat.DefaultBurst, "`lines` a person may send at once before pacing starts")
+	fs.IntVar(&o.cfg.HistoryBurst, "history-burst", sshchat.DefaultHistoryBurst, "history `credits` a person may spend at once: a search costs 1, reading history 1 per 100 lines; 1 comes back every 2s (0: no limit)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
@@ -158,6 +159,9 @@ func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer
 	}
 	if o.cfg.Rate == 0 {
 		o.cfg.Rate = -1 // the flag's 0 means off; the Config's 0 means default
+	}
+	if o.cfg.HistoryBurst == 0 {
+		o.cfg.HistoryBurst = -1 // likewise
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))

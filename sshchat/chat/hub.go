@@ -44,6 +44,9 @@ type Config struct {
 	// Pacing slows down members who type faster than its rate; the zero
 	// value turns it off (DefaultPacing is what the server uses).
 	Pacing Pacing
+	// HistoryBurst is each key's budget of history credits (default 10;
+	// negative: no budget). See historycost.go.
+	HistoryBurst int
 
 	announce announceConfig
 }
@@ -67,6 +70,8 @@ type Hub struct {
 	store store.Store
 	lobby *Room
 	mod   moderation
+	// history is each key's budget for searches and history reads.
+	history historyGate
 
 	mu       sync.Mutex
 	nicks    map[string]*Member // by sanitize.FoldNick
@@ -117,6 +122,9 @@ func NewHub(cfg Config) (*Hub, error) {
 			cfg.Pacing.KickAfter = DefaultPacing.KickAfter
 		}
 	}
+	if cfg.HistoryBurst == 0 {
+		cfg.HistoryBurst = historyBurst
+	}
 	if cfg.announce == (announceConfig{}) {
 		cfg.announce = defaultAnnounce
 	}
@@ -125,6 +133,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		nicks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
 		stop: make(chan struct{}),
 	}
+	h.history.burst = max(cfg.HistoryBurst, 0)
 	if cfg.Retention > 0 {
 		// Before the rooms load their recent lines, so none past
 		// retention is replayed.

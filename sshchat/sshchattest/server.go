@@ -27,7 +27,7 @@ type Server struct {
 // Start runs a server on 127.0.0.1:0 with its host key in a temporary
 // folder, and stops it when the test ends. Fields of cfg that are zero get
 // the server's defaults, except the connection caps, which are lifted, and
-// pacing, which is off.
+// pacing and the history budget, which are off.
 func Start(t testing.TB, cfg sshchat.Config) *Server {
 	t.Helper()
 	dir := t.TempDir()
@@ -48,6 +48,9 @@ func Start(t testing.TB, cfg sshchat.Config) *Server {
 	}
 	if cfg.Rate == 0 {
 		cfg.Rate = -1 // tests that flood say so; pacing tests set a rate
+	}
+	if cfg.HistoryBurst == 0 {
+		cfg.HistoryBurst = -1 // likewise for the budget of searches
 	}
 	logs := &LogBuffer{}
 	if cfg.Logger == nil {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"runtime"
@@ -55,13 +56,18 @@ func (s *Store) Search(ctx context.Context, room, query string, limit int) ([]st
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer release()
+	conn, err := s.sdb.Conn(ctx) // never waits: one connection per slot
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer conn.Close()
 	if hook := s.searchHook.Load(); hook != nil {
 		(*hook)(ctx)
 	}
 
 	qctx, cancel := context.WithTimeout(ctx, s.searchBudget)
 	defer cancel()
-	ms, err := s.runSearch(qctx, room, terms, limit)
+	ms, err := runSearch(qctx, conn, s.fts, room, terms, limit)
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
@@ -77,13 +83,13 @@ func (s *Store) Search(ctx context.Context, room, query string, limit int) ([]st
 	return ms, nil
 }
 
-// runSearch runs the query for terms on a search connection.
-func (s *Store) runSearch(ctx context.Context, room string, terms []store.SearchTerm, limit int) ([]store.Message, error) {
-	if s.fts {
+// runSearch runs the query for terms on conn, with FTS5 or with LIKE.
+func runSearch(ctx context.Context, conn *sql.Conn, fts bool, room string, terms []store.SearchTerm, limit int) ([]store.Message, error) {
+	if fts {
 		// The index is walked from the newest line down, and the walk
 		// stops at the limit-th line of room: no sort of every match.
 		// CROSS JOIN keeps the index as the outer loop.
-		rows, err := s.sdb.QueryContext(ctx, `SELECT `+prefixed("h.", messageColumns)+`
+		rows, err := conn.QueryContext(ctx, `SELECT `+prefixed("h.", messageColumns)+`
 			FROM history_fts CROSS JOIN history h ON h.id = history_fts.rowid
 			WHERE history_fts MATCH ? AND h.room = ?
 			ORDER BY history_fts.rowid DESC LIMIT ?`, ftsQuery(terms), room, limit)
@@ -99,7 +105,7 @@ func (s *Store) runSearch(ctx context.Context, room string, terms []store.Search
 		args = append(args, "%"+t.Word+"%") // terms hold no % _ or \
 	}
 	q += ` ORDER BY seq DESC LIMIT ?`
-	rows, err := s.sdb.QueryContext(ctx, q, append(args, limit)...)
+	rows, err := conn.QueryContext(ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +139,7 @@ func (s *Store) takeSearchSlot(ctx context.Context) (release func(), err error) 
 	}
 }
 
-// SetSearchHook is for tests: fn runs in every Search once it holds a
+// SetSearchHook is for tests: fn runs in every Search once it holds its
 // search connection, before its query (to hold searches there and show
 // that other reads do not wait for them). nil removes the hook.
 func (s *Store) SetSearchHook(fn func(ctx context.Context)) {
