@@ -35,8 +35,8 @@ func bigVocabulary() []string {
 // fillHistory writes n lines (seq 1..n, spread over bigRoom and otherRoom)
 // straight into the tables in large transactions, indexing them the way
 // the Append writer does: far faster than Append, for tests of cost. Each
-// line has eight words: two of the eight common ones, six made-up ones
-// skewed towards the start of the vocabulary.
+// line has nine words: two of the eight common ones, six made-up ones
+// skewed towards the start of the vocabulary, and one abcN.
 func fillHistory(t testing.TB, s *Store, n int) {
 	t.Helper()
 	ctx := context.Background()
@@ -68,6 +68,9 @@ func fillHistory(t testing.TB, s *Store, n int) {
 	for j := range 6 {
 		text = append(text, word(j))
 	}
+	// And one of 5,000 words that share a prefix ("abc0" to "abc4999"), so
+	// that "abc"* makes the index merge 5,000 lists of lines.
+	text = append(text, "'abc' || (i % 5000)")
 	insert := `WITH RECURSIVE c(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM c WHERE i < ?)
 		INSERT INTO history (room, seq, time, kind, from_nick, from_key, to_nick, to_key, text)
 		SELECT CASE WHEN i % 10 = 0 THEN '` + otherRoom + `' ELSE '` + bigRoom + `' END,

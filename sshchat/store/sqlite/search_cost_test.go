@@ -119,6 +119,8 @@ func TestSearchCostIsBounded(t *testing.T) {
 		{"#nobody", "the"},
 		{"#nobody", "alb ali alk alm aln alp alr als"}, // eight prefixes
 		{"#nobody", "a i"},
+		{bigRoom, "abc"},   // a prefix of 5,000 words, one in every line
+		{"#nobody", "abc"}, // the same, walking every line
 	}
 	for _, q := range queries {
 		before := cpuTime(t)
@@ -132,14 +134,20 @@ func TestSearchCostIsBounded(t *testing.T) {
 		}
 	}
 
-	// A search whose words appear only in lines of another room has to walk
-	// the whole index to find nothing: the budget stops it.
-	t.Run("budget stops a walk", func(t *testing.T) {
+	// A search whose words appear only in lines of another room walks the
+	// whole index to find nothing, and a prefix of thousands of words has
+	// the index merge all their lists first: the budget stops both.
+	t.Run("budget stops a walk and a merge", func(t *testing.T) {
 		s.searchBudget = time.Millisecond // no other search runs meanwhile
 		defer func() { s.searchBudget = defaultSearchBudget }()
-		_, err := s.Search(ctx, "#nobody", "the", 50)
-		if !errors.Is(err, store.ErrSearchTooBroad) {
-			t.Fatalf("a walk of every line in a 1 ms budget: err %v, want ErrSearchTooBroad", err)
+		for _, q := range []string{"the", "abc"} {
+			before, start := cpuTime(t), time.Now()
+			_, err := s.Search(ctx, "#nobody", q, 50)
+			t.Logf("Search(#nobody, %q) in a 1 ms budget: %v; %v CPU, %v wall", q, err,
+				(cpuTime(t) - before).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+			if !errors.Is(err, store.ErrSearchTooBroad) {
+				t.Errorf("Search(#nobody, %q) in a 1 ms budget: err %v, want ErrSearchTooBroad", q, err)
+			}
 		}
 	})
 
