@@ -75,6 +75,11 @@ type Config struct {
 	// (default 10; negative: no cap).
 	NickExpiry        time.Duration
 	NickClaimsPerHour int
+	// HistoryBurst is how many history credits a key (an address for
+	// guests) may spend at once: a search costs one, reading history one
+	// per 100 lines; one comes back every 2 s (default 10; negative: no
+	// budget).
+	HistoryBurst int
 	// Version is the server's version, shown in the SSH banner.
 	Version string
 	// Commit is the VCS revision the binary was built from (metrics).
@@ -109,6 +114,7 @@ const (
 	DefaultScrollback       = 50
 	DefaultRate             = 5
 	DefaultBurst            = 20
+	DefaultHistoryBurst     = 10
 )
 
 func (c Config) withDefaults() Config {

@@ -48,6 +48,11 @@ func (s *Server) runOneShot(sess ssh.Session, conn net.Conn, id chat.Identity) {
 			status = exitFailed
 		}
 	case oneshot.History:
+		if err := s.hub.ChargeHistory(id, cmd.N); err != nil {
+			fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", err)
+			status = exitFailed
+			break
+		}
 		room, events, err := s.hub.Recent(cmd.Room, cmd.N)
 		if err != nil {
 			fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", err)
@@ -71,6 +76,10 @@ func (s *Server) runOneShot(sess ssh.Session, conn net.Conn, id chat.Identity) {
 // client goes away: subscribe first, print history, then skip the live
 // lines the history already covered.
 func (s *Server) tail(sess ssh.Session, conn net.Conn, id chat.Identity, cmd oneshot.Command) int {
+	if err := s.hub.ChargeHistory(id, cmd.N); err != nil {
+		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", err)
+		return exitFailed
+	}
 	se := &session{srv: s, ssh: sess, conn: conn}
 	m, err := s.hub.Watch(id, cmd.Room, se)
 	if err != nil {

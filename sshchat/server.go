@@ -109,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 		MaxRooms:          cfg.MaxRooms,
 		NickExpiry:        cfg.NickExpiry,
 		NickClaimsPerHour: cfg.NickClaimsPerHour,
+		HistoryBurst:      cfg.HistoryBurst,
 	})
 	if err != nil {
 		s.store.Close()

@@ -141,6 +141,7 @@ func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer
 	fs.IntVar(&o.cfg.NewConnsPerIP, "new-conns-per-ip", sshchat.DefaultNewConnsPerIP, "most new connections one address may open per minute (-1: no cap)")
 	fs.Float64Var(&o.cfg.Rate, "rate", sshchat.DefaultRate, "lines per second a person may send after a burst before their lines are delayed (0: no pacing)")
 	fs.IntVar(&o.cfg.Burst, "burst", sshchat.DefaultBurst, "lines a person may send at once before pacing starts")
+	fs.IntVar(&o.cfg.HistoryBurst, "history-burst", sshchat.DefaultHistoryBurst, "history credits a person may spend at once: a search costs 1, reading history 1 per 100 lines; 1 comes back every 2s (0: no limit)")
 	fs.IntVar(&o.cfg.RoomsPerHour, "rooms-per-hour", chat.DefaultRoomsPerHour, "rooms one key (or guest address) may create per hour (-1: no cap)")
 	fs.IntVar(&o.cfg.MaxRooms, "max-rooms", chat.DefaultMaxRooms, "most rooms in all (-1: no cap)")
 	o.cfg.NickExpiry = chat.DefaultNickExpiry
@@ -176,6 +177,9 @@ func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer
 	}
 	if o.cfg.NickExpiry == 0 {
 		o.cfg.NickExpiry = -1 // the flag's 0 means never; the Config's 0 means default
+	}
+	if o.cfg.HistoryBurst == 0 {
+		o.cfg.HistoryBurst = -1 // likewise
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -13,7 +13,7 @@ var placeholders = map[string]string{
 	"admins": "FILE", "allowlist": "FILE", "default-room": "ROOM",
 	"scrollback": "N", "retention": "DURATION", "max-line": "BYTES",
 	"max-conns": "N", "max-conns-per-ip": "N", "max-startups": "START:RATE:FULL", "new-conns-per-ip": "N",
-	"rate": "N", "burst": "N", "log-level": "LEVEL", "log-format": "FORMAT",
+	"rate": "N", "burst": "N", "history-burst": "N", "log-level": "LEVEL", "log-format": "FORMAT",
 	"metrics": "ADDRESS", "rooms-per-hour": "N", "max-rooms": "N",
 	"nick-expiry": "DURATION", "nick-claims-per-hour": "N",
 }

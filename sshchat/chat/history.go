@@ -50,6 +50,10 @@ func (h *Hub) cmdHistory(m *Member, args string) {
 	if room == nil {
 		return
 	}
+	if err := h.history.charge(costKey(m.identity), historyCost(n), h.cfg.Now()); err != nil {
+		h.notice(m, capitalized(err))
+		return
+	}
 	ctx, cancel := h.ctx()
 	defer cancel()
 	msgs, err := h.recentSaid(ctx, room.Name(), n)
@@ -75,10 +79,33 @@ func (h *Hub) cmdSearch(m *Member, args string) {
 	if room == nil {
 		return
 	}
+	// A query the store would refuse or answer with nothing is answered
+	// here, free of charge.
+	terms, err := store.ParseSearch(args)
+	if err != nil {
+		msg, _ := searchRefusal(err)
+		h.notice(m, msg)
+		return
+	}
+	if len(terms) == 0 {
+		h.notice(m, fmt.Sprintf("Nothing in %s matches %q.", room.Name(), args))
+		return
+	}
+	done, err := h.history.startSearch(costKey(m.identity), h.cfg.Now())
+	if err != nil {
+		h.notice(m, capitalized(err))
+		return
+	}
+	defer done()
 	ctx, cancel := h.ctx()
 	defer cancel()
 	msgs, err := h.store.Search(ctx, room.Name(), args, 50)
 	if err != nil {
+		if refusal, refused := searchRefusal(err); refused {
+			h.log.Info("search refused", "room", room.Name(), "fingerprint", KeyOrGuest(m.key()), "addr", m.identity.Addr, "err", err)
+			h.notice(m, refusal)
+			return
+		}
 		h.log.Error("search history", "room", room.Name(), "err", err)
 		h.notice(m, "Search is not available right now.")
 		return
@@ -128,11 +155,13 @@ func plural(n int, one, many string) string {
 
 // recentSaid returns up to n lines people said in room, oldest first.
 // Announcements share the room's order in the store; they are skipped, and
-// older lines are read until n said lines are found or history ends.
+// older lines are read until n said lines are found, history ends, or
+// historyScanFactor*n lines were read (a room of nothing but joins and
+// leaves must not cost a read of its whole history).
 func (h *Hub) recentSaid(ctx context.Context, room string, n int) ([]store.Message, error) {
 	var msgs []store.Message
 	before := uint64(0)
-	for len(msgs) < n {
+	for scanned := 0; len(msgs) < n && scanned < historyScanFactor*n; scanned += 2 * n {
 		batch, err := h.store.Recent(ctx, room, before, 2*n)
 		if err != nil {
 			return nil, fmt.Errorf("read history of %s: %w", room, err)

@@ -65,6 +65,9 @@ type Config struct {
 	// from one address per hour (default DefaultNickClaimsPerHour;
 	// negative: no cap).
 	NickClaimsPerHour int
+	// HistoryBurst is each key's budget of history credits (default 10;
+	// negative: no budget). See historycost.go.
+	HistoryBurst int
 
 	announce announceConfig
 }
@@ -89,6 +92,8 @@ type Hub struct {
 	lobby *Room
 	mod   moderation
 	pace  *paceTable // nil: pacing is off
+	// history is each key's budget for searches and history reads.
+	history historyGate
 
 	// mu (lock tier 3, see doc.go) guards the registries below; only
 	// Room.mu and Outbox.mu are taken under it, and it is never held
@@ -154,6 +159,9 @@ func NewHub(cfg Config) (*Hub, error) {
 			cfg.Pacing.KickAfter = DefaultPacing.KickAfter
 		}
 	}
+	if cfg.HistoryBurst == 0 {
+		cfg.HistoryBurst = historyBurst
+	}
 	if cfg.announce == (announceConfig{}) {
 		cfg.announce = defaultAnnounce
 	}
@@ -171,6 +179,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		roomCreations: newHourlyLimiter(cfg.RoomsPerHour, defaultTracked),
 		nickClaims:    newHourlyLimiter(cfg.NickClaimsPerHour, defaultTracked),
 	}
+	h.history.burst = max(cfg.HistoryBurst, 0)
 	if cfg.Retention > 0 {
 		// Before the rooms load their recent lines, so none past
 		// retention is replayed.

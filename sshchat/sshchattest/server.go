@@ -32,7 +32,8 @@ type Server struct {
 // folder, and stops it when the test ends. Fields of cfg that are zero get
 // the server's defaults, except the connection caps and the hourly caps on
 // creating rooms and claiming nicks, which are lifted (every test client
-// comes from one address), and pacing, which is off.
+// comes from one address), and pacing and the history budget, which are
+// off.
 func Start(t testing.TB, cfg sshchat.Config) *Server {
 	t.Helper()
 	dir := t.TempDir()
@@ -59,6 +60,9 @@ func Start(t testing.TB, cfg sshchat.Config) *Server {
 	}
 	if cfg.NickClaimsPerHour == 0 {
 		cfg.NickClaimsPerHour = -1
+	}
+	if cfg.HistoryBurst == 0 {
+		cfg.HistoryBurst = -1 // likewise for the budget of searches
 	}
 	logs := &LogBuffer{}
 	if cfg.Logger == nil {

@@ -65,9 +65,12 @@ type History interface {
 	Recent(ctx context.Context, room string, before uint64, limit int) ([]Message, error)
 	// Search returns up to limit messages of room whose text matches query
 	// (case-insensitive words; FTS5 if the driver has it, else LIKE), oldest first.
-	// Every word of query must appear (a word matches as a prefix:
-	// "deploy" finds "deployed"); the newest limit matches are returned.
-	// A query without words returns nothing.
+	// Every term of ParseSearch(query) must appear (a word of MinPrefixLen
+	// letters or more matches as a prefix: "deploy" finds "deployed"; a
+	// shorter one matches whole); the newest limit matches are returned.
+	// A query without words returns nothing. Its cost is bounded: it
+	// returns ErrSearchTooManyTerms, ErrSearchBusy or ErrSearchTooBroad
+	// (wrapped) instead of running long.
 	Search(ctx context.Context, room, query string, limit int) ([]Message, error)
 	// PruneBefore deletes room messages older than t and returns how many
 	// (private messages appended before t are deleted too, and counted).

@@ -29,5 +29,7 @@
 // (unicode61 tokenizer, case- and diacritic-insensitive) that the writer
 // fills once per batch (triggers handle deletes), or LIKE if the driver
 // lacks FTS5. Private messages given to Append go to their own table,
-// never returned by Recent or Search.
+// never returned by Recent or Search. Searches run on their own small
+// connection pool, each stopped at a time budget (see search.go), so the
+// read pool that joins and look-ups use never waits behind them.
 package sqlite

@@ -8,9 +8,7 @@ import (
 	"math"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/sshchat/sshchat/sshchat/store"
 )
@@ -328,75 +326,6 @@ func (s *Store) Recent(ctx context.Context, room string, before uint64, limit in
 	}
 	slices.Reverse(ms)
 	return ms, nil
-}
-
-// maxSearchWords bounds the work one Search can ask for.
-const maxSearchWords = 16
-
-// searchWords splits query into words: runs of letters and digits.
-func searchWords(query string) []string {
-	words := strings.FieldsFunc(query, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-	if len(words) > maxSearchWords {
-		words = words[:maxSearchWords]
-	}
-	return words
-}
-
-// Search returns the newest limit messages of room containing every word
-// of query (each as a word prefix with FTS5, a substring with LIKE), oldest
-// first.
-func (s *Store) Search(ctx context.Context, room, query string, limit int) ([]store.Message, error) {
-	words := searchWords(query)
-	if limit <= 0 || len(words) == 0 {
-		return nil, nil
-	}
-	var rows *sql.Rows
-	var err error
-	what := "search history of " + room
-	if s.fts {
-		// Every word becomes a quoted prefix phrase: "word"* (words hold
-		// only letters and digits, so no quoting is needed inside).
-		var b strings.Builder
-		for i, w := range words {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(`"` + w + `"*`)
-		}
-		rows, err = s.query(ctx, what, `SELECT `+prefixed("h.", messageColumns)+`
-			FROM history_fts JOIN history h ON h.id = history_fts.rowid
-			WHERE history_fts MATCH ? AND h.room = ?
-			ORDER BY h.seq DESC LIMIT ?`, b.String(), room, limit)
-	} else {
-		q := `SELECT ` + messageColumns + ` FROM history WHERE room = ?`
-		args := []any{room}
-		for _, w := range words {
-			q += ` AND text LIKE ? ESCAPE '\'`
-			args = append(args, "%"+w+"%") // words hold no % _ or \
-		}
-		q += ` ORDER BY seq DESC LIMIT ?`
-		rows, err = s.query(ctx, what, q, append(args, limit)...)
-	}
-	if err != nil {
-		return nil, err
-	}
-	ms, err := scanMessages(rows)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	slices.Reverse(ms)
-	return ms, nil
-}
-
-// prefixed qualifies each column of a comma-separated list.
-func prefixed(p, cols string) string {
-	parts := strings.Split(cols, ", ")
-	for i := range parts {
-		parts[i] = p + parts[i]
-	}
-	return strings.Join(parts, ", ")
 }
 
 // pruneChunk bounds the rows one PruneBefore transaction deletes, so the

@@ -40,6 +40,13 @@ type Options struct {
 	// ReadConns is the size of the read pool (default 4, at least
 	// GOMAXPROCS).
 	ReadConns int
+	// SearchConns is how many searches may run at once, each on its own
+	// connection apart from the read pool (default GOMAXPROCS/2, at least
+	// 1). Further searches wait for one while their context allows.
+	SearchConns int
+	// SearchBudget bounds the time one search may run (default 1s); a
+	// search stopped by it returns store.ErrSearchTooBroad.
+	SearchBudget time.Duration
 	// Logger receives writer errors and recovered panics (default slog.Default()).
 	Logger *slog.Logger
 	// OnCommit, if set, is told the size and duration of each group
@@ -51,6 +58,7 @@ type Options struct {
 type Store struct {
 	wdb *sql.DB // one connection, BEGIN IMMEDIATE
 	rdb *sql.DB // read pool, query_only
+	sdb *sql.DB // search pool, query_only: see search.go
 	log *slog.Logger
 	fts bool // history_fts exists
 
@@ -58,6 +66,10 @@ type Store struct {
 	// connection: a batch at a quiet moment holds one line, and parsing
 	// four statements for it would cost about as much as writing it.
 	appendStmts [numAppendStmts]*sql.Stmt
+
+	searchSlots  chan struct{} // one token per search connection
+	searchBudget time.Duration
+	searchHook   atomic.Pointer[func(context.Context)] // tests only
 
 	maxBatch  int
 	queueWait time.Duration
@@ -106,6 +118,12 @@ func Open(path string, opts Options) (_ *Store, err error) {
 	}
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = max(4, runtime.GOMAXPROCS(0))
+	}
+	if opts.SearchConns <= 0 {
+		opts.SearchConns = defaultSearchConns()
+	}
+	if opts.SearchBudget <= 0 {
+		opts.SearchBudget = defaultSearchBudget
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -159,6 +177,9 @@ func Open(path string, opts Options) (_ *Store, err error) {
 		queue:     make(chan pending, opts.QueueSize),
 		closing:   make(chan struct{}),
 		done:      make(chan struct{}),
+
+		searchSlots:  make(chan struct{}, opts.SearchConns),
+		searchBudget: opts.SearchBudget,
 	}
 	s.wdb, err = sql.Open("sqlite", base+"?"+wq.Encode())
 	if err != nil {
@@ -207,6 +228,15 @@ func Open(path string, opts Options) (_ *Store, err error) {
 		return nil, fmt.Errorf("open store %s: read pool: %w", abs, err)
 	}
 
+	s.sdb, err = sql.Open("sqlite", base+"?"+rq.Encode())
+	if err != nil {
+		s.rdb.Close()
+		s.wdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
+	s.sdb.SetMaxOpenConns(opts.SearchConns)
+	s.sdb.SetMaxIdleConns(opts.SearchConns)
+
 	go s.writer()
 	return s, nil
 }
@@ -228,7 +258,7 @@ func (s *Store) Close() error {
 				st.Close()
 			}
 		}
-		s.closeErr = errors.Join(s.rdb.Close(), s.wdb.Close())
+		s.closeErr = errors.Join(s.sdb.Close(), s.rdb.Close(), s.wdb.Close())
 		s.unlock() // after the database is closed: nobody else writes before
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("close store: %w", s.closeErr)
