@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/sshchat/sshchat/sshchat/sshd"
 	"github.com/sshchat/sshchat/sshchat/store"
 )
 
@@ -45,7 +46,7 @@ type Config struct {
 	MaxConnsPerIP int
 	// MaxStartups bounds connections that have not authenticated yet,
 	// as "start:rate:full" (default DefaultMaxStartups; "off": no cap):
-	// see startupPolicy.
+	// see sshd.startupPolicy.
 	MaxStartups string
 	// NewConnsPerIP caps how many new connections one address may open per
 	// minute (default 60, with bursts of half that); negative means no cap.
@@ -91,6 +92,10 @@ type Config struct {
 	Pprof bool
 	// Logger receives structured logs (default slog.Default()).
 	Logger *slog.Logger
+	// Store, if set, is the store the chat keeps its state in; the caller
+	// opened it and closes it after the server. Unset: the SQLite database
+	// sshchat.db in DataDir, opened by New and closed by Close.
+	Store store.Store
 	// WrapStore, if set, wraps the store the chat uses: tests make it fail
 	// or stall on demand. The server still closes the store it opened.
 	WrapStore func(store.Store) store.Store
@@ -115,6 +120,7 @@ const (
 	DefaultRate             = 5
 	DefaultBurst            = 20
 	DefaultHistoryBurst     = 10
+	DefaultMaxStartups      = sshd.DefaultMaxStartups
 )
 
 func (c Config) withDefaults() Config {

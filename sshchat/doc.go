@@ -1,13 +1,12 @@
-// Package sshchat is the SSH side of the chat server: the program embeds a
-// Server (New, Serve, Shutdown) and people reach it with a stock SSH client.
+// Package sshchat is the embeddable chat server: a program builds a Config,
+// calls New, then Serve or ListenAndServe, and Shutdown or Close at the end
+// (Reload re-reads the admins and allowlist files).
 //
-// This package owns everything that knows about SSH: the wish server and its
-// options, host keys, authentication (a public key is an identity, a client
-// without one is a guest), connection limits and the handshake timeout, pty
-// handling, and one session per connected person with its reader and writer
-// goroutines and the watchdog that cuts off clients that stop reading. It
-// knows nothing of rooms, nicks or commands: each session becomes a
-// chat.Member and its lines go to the chat.Hub ("the host is the glue").
-// Input parsing below the line level lives in termio, string cleaning in
-// sanitize.
+// What lives here: the Config and its defaults, and the wiring: the store
+// (Config.Store, or the embedded SQLite database in Config.DataDir), the
+// chat hub on it, the SSH server in front of it (package sshd), and the
+// operator's HTTP listener for metrics and health checks.
+//
+// What does not live here: anything SSH (package sshd), the chat domain
+// (package chat) or storage engines (package store and its engines).
 package sshchat

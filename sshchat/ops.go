@@ -24,41 +24,22 @@ func (s *Server) newMetrics() {
 		Version:     s.cfg.Version,
 		Commit:      s.cfg.Commit,
 		Chat:        s.chatMetrics,
-		ConnsOpen:   s.connsOpen,
+		ConnsOpen:   func() int { return s.ssh.ConnsOpen() },
 		Rooms:       func() int { return s.hub.Rooms() },
 		Online:      func() int { return s.hub.Online() },
 		QueuedBytes: func() int64 { return s.hub.QueuedBytes() },
-		KnownKeys:   func(ctx context.Context) (int, error) { return s.store.KnownKeys(ctx) },
+		KnownKeys:   s.knownKeys,
 	})
 }
 
-func (s *Server) connsOpen() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
-
-// refusalReason is the metrics label of a connection limiter's refusal.
-func refusalReason(why string) string {
-	switch why {
-	case "the server is full":
-		return "full"
-	case "too many connections from your address":
-		return "per_ip"
-	case "too many new connections from your address":
-		return "rate"
-	case "too many connections are starting":
-		return "startups"
+// knownKeys counts the keys the store knows, where the engine can tell.
+func (s *Server) knownKeys(ctx context.Context) (int, error) {
+	if c, ok := s.store.(interface {
+		KnownKeys(context.Context) (int, error)
+	}); ok {
+		return c.KnownKeys(ctx)
 	}
-	return "other"
-}
-
-// sessionKind is the metrics label of a chat session.
-func sessionKind(terminal bool) string {
-	if terminal {
-		return metrics.SessionPty
-	}
-	return metrics.SessionPlain
+	return 0, nil
 }
 
 // Ready reports nil when the server can do its work: it is not shutting
@@ -70,7 +51,10 @@ func (s *Server) Ready(ctx context.Context) error {
 	if down {
 		return errors.New("shutting down")
 	}
-	return s.store.CheckWritable(ctx)
+	if p, ok := s.store.(interface{ CheckWritable(context.Context) error }); ok {
+		return p.CheckWritable(ctx)
+	}
+	return nil
 }
 
 // OpsHandler serves /metrics, /healthz, /readyz and, with Config.Pprof,

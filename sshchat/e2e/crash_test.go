@@ -129,7 +129,7 @@ func TestCrashLosesNothingReceived(t *testing.T) {
 	const perFlooder, killAfter, scrollback = 2000, 300, 5000
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "sshchat")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/sshchat")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/sshchat")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/ssh"
 
 	"github.com/sshchat/sshchat/sshchat/chat"
-	"github.com/sshchat/sshchat/sshchat/oneshot"
+	"github.com/sshchat/sshchat/sshchat/sshd/execcmd"
 )
 
 // Exit statuses of one-shot commands.
@@ -23,18 +23,18 @@ const (
 // runOneShot serves `ssh host COMMAND ...` for scripts: who, say, tail and
 // history, with an exit status that says how it went.
 func (s *Server) runOneShot(sess ssh.Session, conn net.Conn, id chat.Identity) {
-	cmd, err := oneshot.Parse(sess.Command())
+	cmd, err := execcmd.Parse(sess.Command())
 	if err != nil {
-		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n\n%s", err, oneshot.Usage())
+		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n\n%s", err, execcmd.Usage())
 		_ = sess.Exit(exitUsage)
 		return
 	}
 	s.log.Info("one-shot", "command", cmd.Kind.String(), "fingerprint", chat.KeyOrGuest(id.Fingerprint), "addr", id.Addr)
 	status := exitOK
 	switch cmd.Kind {
-	case oneshot.Help:
-		io.WriteString(sess, oneshot.Usage())
-	case oneshot.Who:
+	case execcmd.Help:
+		io.WriteString(sess, execcmd.Usage())
+	case execcmd.Who:
 		for _, w := range s.hub.Who() {
 			line := w.Nick + "\t" + w.Room
 			if w.Away != "" {
@@ -42,12 +42,12 @@ func (s *Server) runOneShot(sess ssh.Session, conn net.Conn, id chat.Identity) {
 			}
 			fmt.Fprintln(sess, line)
 		}
-	case oneshot.Say:
+	case execcmd.Say:
 		if _, err := s.hub.Post(id, cmd.Room, cmd.Text); err != nil {
 			fmt.Fprintf(sess.Stderr(), "sshchat: not posted: %s\n", err)
 			status = exitFailed
 		}
-	case oneshot.History:
+	case execcmd.History:
 		if err := s.hub.ChargeHistory(id, cmd.N); err != nil {
 			fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", err)
 			status = exitFailed
@@ -66,7 +66,7 @@ func (s *Server) runOneShot(sess ssh.Session, conn net.Conn, id chat.Identity) {
 		if _, err := sess.Write(buf); err != nil {
 			status = exitFailed
 		}
-	case oneshot.Tail:
+	case execcmd.Tail:
 		status = s.tail(sess, conn, id, cmd)
 	}
 	_ = sess.Exit(status)
@@ -75,7 +75,7 @@ func (s *Server) runOneShot(sess ssh.Session, conn net.Conn, id chat.Identity) {
 // tail prints a room's last lines and then streams new ones until the
 // client goes away: subscribe first, print history, then skip the live
 // lines the history already covered.
-func (s *Server) tail(sess ssh.Session, conn net.Conn, id chat.Identity, cmd oneshot.Command) int {
+func (s *Server) tail(sess ssh.Session, conn net.Conn, id chat.Identity, cmd execcmd.Command) int {
 	if err := s.hub.ChargeHistory(id, cmd.N); err != nil {
 		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", err)
 		return exitFailed

@@ -3,7 +3,7 @@ package sshd
 import "github.com/sshchat/sshchat/sshchat/chat"
 
 // Exit statuses of a session the chat ended, so that a bot can tell being
-// thrown out from leaving (0) or failing (1, 2: see oneshot.go). A client
+// thrown out from leaving (0) or failing (1, 2: see exec.go). A client
 // that does not read in time is cut off without any status (OpenSSH then
 // exits 255).
 const (

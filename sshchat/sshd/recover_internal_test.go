@@ -7,6 +7,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sshchat/sshchat/sshchat/chat"
+	"github.com/sshchat/sshchat/sshchat/metrics"
 )
 
 type syncBuffer struct {
@@ -28,11 +31,16 @@ func (s *syncBuffer) String() string {
 
 func TestPanicsInServerGoroutinesAreRecoveredAndLogged(t *testing.T) {
 	logs := &syncBuffer{}
+	hub, err := chat.NewHub(chat.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hub.Close()
 	s, err := New(Config{
 		HostKeyPath: filepath.Join(t.TempDir(), "keys", "host"),
-		DataDir:     t.TempDir(),
+		MaxStartups: DefaultMaxStartups,
 		Logger:      slog.New(slog.NewTextHandler(logs, nil)),
-	})
+	}, hub, metrics.New(metrics.Sources{Chat: &chat.Metrics{}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -17,26 +15,23 @@ import (
 
 	"github.com/sshchat/sshchat/sshchat/chat"
 	"github.com/sshchat/sshchat/sshchat/metrics"
-	"github.com/sshchat/sshchat/sshchat/store"
-	"github.com/sshchat/sshchat/sshchat/store/sqlite"
 )
 
 // connLinger is how long Shutdown lets clients close their connections
 // themselves after their sessions ended.
 const connLinger = time.Second
 
-// Server is a chat server reachable over SSH.
+// Server is the SSH front of a chat hub: it accepts connections, admits
+// them, and runs one session per channel against the hub.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	hub     *chat.Hub
-	store   *sqlite.Store
 	ssh     *ssh.Server
 	limiter *connLimiter
 	hostKey gossh.Signer
 	// Counted into by the hot paths, exported by the --metrics listener.
-	chatMetrics *chat.Metrics
-	metrics     *metrics.Metrics
+	metrics *metrics.Metrics
 
 	// refusals logs connections refused before the handshake, sampled.
 	refusals *sampledLog
@@ -48,7 +43,6 @@ type Server struct {
 	listeners    map[net.Listener]struct{}
 	conns        map[*guardedConn]struct{}
 	sessions     map[*session]struct{}
-	ops          map[*http.Server]struct{} // the --metrics listener's servers
 	shuttingDown bool
 	sessionsWG   sync.WaitGroup
 
@@ -58,10 +52,14 @@ type Server struct {
 	bg           sync.WaitGroup
 }
 
-// New prepares a server: it loads or creates the host key and sets up the
-// SSH server, but does not listen yet.
-func New(cfg Config) (*Server, error) {
-	cfg = cfg.withDefaults()
+// New prepares the SSH server of hub: it loads or creates the host key
+// and configures wish, but does not listen yet. cfg must have its defaults
+// filled in (sshchat.Config does that); m receives the connection and
+// session counts. The caller owns hub: Close does not close it.
+func New(cfg Config, hub *chat.Hub, m *metrics.Metrics) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	startups, err := parseStartups(cfg.MaxStartups)
 	if err != nil {
 		return nil, err
@@ -73,52 +71,15 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Logger,
+		hub:       hub,
+		metrics:   m,
 		limiter:   newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP, cfg.NewConnsPerIP, startups),
 		refusals:  newSampledLog(),
 		hostKey:   signer,
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*guardedConn]struct{}),
 		sessions:  make(map[*session]struct{}),
-		ops:       make(map[*http.Server]struct{}),
 		stop:      make(chan struct{}),
-	}
-	s.newMetrics()
-	dbPath := filepath.Join(cfg.DataDir, "sshchat.db")
-	s.store, err = sqlite.Open(dbPath, sqlite.Options{Logger: cfg.Logger, OnCommit: s.metrics.StoreCommitted})
-	if err != nil {
-		return nil, err
-	}
-	var chatStore store.Store = s.store
-	if cfg.WrapStore != nil {
-		chatStore = cfg.WrapStore(s.store)
-	}
-	s.hub, err = chat.NewHub(chat.Config{
-		Store:       chatStore,
-		DefaultRoom: cfg.DefaultRoom,
-		Scrollback:  cfg.Scrollback,
-		Retention:   cfg.Retention,
-		OutboxBytes: cfg.OutboxBytes,
-		MaxLine:     cfg.MaxLine,
-		MOTD:        cfg.MOTD,
-		Logger:      cfg.Logger,
-		Now:         cfg.Now,
-		Pacing:      chat.Pacing{Rate: cfg.Rate, Burst: cfg.Burst},
-		Metrics:     s.chatMetrics,
-
-		RoomsPerHour:      cfg.RoomsPerHour,
-		MaxRooms:          cfg.MaxRooms,
-		NickExpiry:        cfg.NickExpiry,
-		NickClaimsPerHour: cfg.NickClaimsPerHour,
-		HistoryBurst:      cfg.HistoryBurst,
-	})
-	if err != nil {
-		s.store.Close()
-		return nil, err
-	}
-	if err := s.Reload(); err != nil {
-		s.hub.Close()
-		s.store.Close()
-		return nil, err
 	}
 	if err := writePublicHostKey(cfg.HostKeyPath, signer); err != nil {
 		s.log.Warn("the public host key file could not be written; the fingerprint is logged below", "err", err)
@@ -128,7 +89,6 @@ func New(cfg Config) (*Server, error) {
 	} else if warning := hostKeyExposure(cfg.HostKeyPath); warning != "" {
 		s.log.Warn(warning)
 	}
-	s.log.Info("opened store", "path", dbPath)
 
 	s.ssh, err = wish.NewServer(
 		wish.WithAddress(cfg.Addr),
@@ -146,8 +106,6 @@ func New(cfg Config) (*Server, error) {
 		wish.WithMiddleware(s.sessionMiddleware),
 	)
 	if err != nil {
-		s.hub.Close()
-		s.store.Close()
 		return nil, fmt.Errorf("configure ssh server: %w", err)
 	}
 	return s, nil
@@ -157,24 +115,6 @@ func New(cfg Config) (*Server, error) {
 // client's host key prompt against.
 func (s *Server) HostKeyFingerprint() string {
 	return gossh.FingerprintSHA256(s.hostKey.PublicKey())
-}
-
-// Hub is the chat the server carries.
-func (s *Server) Hub() *chat.Hub { return s.hub }
-
-// ListenAndServe listens on the configured address and serves until
-// Shutdown or Close.
-func (s *Server) ListenAndServe() error {
-	stopOps, err := s.listenOps()
-	if err != nil {
-		return err
-	}
-	defer stopOps()
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
-	}
-	return s.Serve(ln)
 }
 
 // Serve accepts connections on ln until Shutdown or Close, when it returns
@@ -244,7 +184,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// Close closes the listeners and every connection at once.
+// Close closes the listeners and every connection at once, and stops the
+// server's background goroutines. The hub stays open: its owner closes it.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.shuttingDown = true
@@ -254,7 +195,6 @@ func (s *Server) Close() error {
 		conns = append(conns, g)
 	}
 	s.mu.Unlock()
-	s.closeOps()
 	for _, ln := range listeners {
 		ln.Close()
 	}
@@ -267,10 +207,6 @@ func (s *Server) Close() error {
 	s.stopOnce.Do(func() {
 		close(s.stop)
 		s.bg.Wait()
-		s.hub.Close()
-		if serr := s.store.Close(); serr != nil && err == nil {
-			err = serr
-		}
 	})
 	return err
 }

@@ -1,4 +1,4 @@
-// Package oneshot parses the arguments of one-shot commands such as
+// Package execcmd parses the arguments of one-shot commands such as
 // `ssh -p 2222 host who`, `ssh host say '#dev' hello` or
 // `ssh host tail -n 20 --json`: Parse turns the already shell-split command
 // of an SSH session into a Command (who, say, tail, history or help) or into
