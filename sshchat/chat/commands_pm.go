@@ -77,7 +77,7 @@ func (h *Hub) private(m *Member, to, text string) {
 // at most maxPublishWait.
 func (h *Hub) appendPrivate(ev *Event) error {
 	stored := make(chan error, 1)
-	h.store.Append(ev.message(), func(err error) { stored <- err })
+	h.store.Append(ev.message(), func(_ uint64, err error) { stored <- err })
 	timer := time.NewTimer(maxPublishWait)
 	defer timer.Stop()
 	select {

@@ -75,6 +75,12 @@ func (h *Hub) cmdSearch(m *Member, args string) {
 		h.usage(m, "search")
 		return
 	}
+	searcher, ok := h.store.(store.Searcher)
+	if !ok {
+		// Full-text search is a capability of some stores, not of all.
+		h.notice(m, "Search is not available on this server.")
+		return
+	}
 	room := m.Room()
 	if room == nil {
 		return
@@ -99,7 +105,7 @@ func (h *Hub) cmdSearch(m *Member, args string) {
 	defer done()
 	ctx, cancel := h.ctx()
 	defer cancel()
-	msgs, err := h.store.Search(ctx, room.Name(), args, 50)
+	msgs, err := searcher.Search(ctx, room.Name(), args, 50)
 	if err != nil {
 		if refusal, refused := searchRefusal(err); refused {
 			h.log.Info("search refused", "room", room.Name(), "fingerprint", KeyOrGuest(m.key()), "addr", m.identity.Addr, "err", err)

@@ -149,7 +149,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Store == nil {
-		cfg.Store = nopStore{}
+		cfg.Store = newNopStore()
 	}
 	if cfg.Pacing.Rate > 0 {
 		if cfg.Pacing.WarnAfter <= 0 {

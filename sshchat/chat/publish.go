@@ -68,8 +68,8 @@ const (
 // must not keep one reader away from its own input.
 const maxInlineRounds = 4
 
-// publish stamps ev with the room's next sequence number and time and sends
-// it to the store; members receive it once it is committed, and nobody if
+// publish stamps ev with the time and sends it to the store, which gives
+// it the room's next sequence number; members receive it once it is committed, and nobody if
 // storing fails. inflight, if not nil, counts the line until the store has
 // answered. It waits (a bounded time) until the line is handed to the
 // store, so the caller must not hold a lock.
@@ -157,11 +157,8 @@ func (r *Room) enqueueLine(p pendingLine, handedIfBusy bool) (start, queued bool
 		}
 		return false, false, nil, nil
 	}
-	// A sequence number is used once: a line that fails to be stored
-	// leaves a gap, never a number a later line would reuse.
-	r.seq++
+	// The store gives the sequence number, in the order of the backlog.
 	r.pending.Add(1)
-	p.ev.Seq = r.seq
 	p.ev.Room = r.name
 	p.ev.Time = r.now()
 	p.ev.accepted = time.Now() // monotonic, whatever r.now says
@@ -231,14 +228,14 @@ func (r *Room) pump(rounds int) {
 // durable; a line that could not be stored is shown to nobody.
 func (r *Room) store(p pendingLine) {
 	ev, done := p.ev, p.done
-	r.history.Append(ev.message(), func(err error) {
+	r.history.Append(ev.message(), func(seq uint64, err error) {
 		if err != nil {
 			// Durability over availability: nobody sees a line that a
-			// restart would not have, and whose sequence number nobody
-			// must rely on.
+			// restart would not have.
 			r.metrics.notStored()
-			r.log.Error("store line", "room", r.name, "seq", ev.Seq, "err", err)
+			r.log.Error("store line", "room", r.name, "err", err)
 		} else {
+			ev.Seq = seq
 			r.deliver(ev)
 		}
 		r.pending.Add(-1)

@@ -44,7 +44,7 @@ func benchmarkRestart(b *testing.B, rooms int) {
 		for seq := uint64(1); seq <= lines; seq++ {
 			wg.Add(1)
 			st.Append(store.Message{Room: name, Seq: seq, Time: time.Unix(int64(i), 0), Kind: store.KindMsg, From: "x", Text: "hello"},
-				func(err error) {
+				func(_ uint64, err error) {
 					if err != nil {
 						b.Error(err)
 					}

@@ -13,12 +13,13 @@ import (
 // Room is a set of members who all see the same lines in the same order.
 //
 // Publishing has two steps (publish.go). Under seqMu the room stamps the
-// next sequence number and queues the line on its backlog; one pumper at a
-// time hands the backlog to the store in that order, outside every lock,
-// so the store's FIFO commit order is the room's order. Once the line is
-// durable the store calls deliver, which queues it to every member under
-// mu: a non-blocking push, so holding the lock costs microseconds. Persist,
-// then fan out: nobody sees a line that a crash could lose, and a line the
+// time and queues the line on its backlog; one pumper at a time hands the
+// backlog to the store in that order, outside every lock. The store
+// assigns the line its sequence number, the room's one order, and once the
+// line is durable the hub publishes it on the bus; what the bus delivers
+// reaches deliver, which queues it to every member under mu: a
+// non-blocking push, so holding the lock costs microseconds. Persist, then
+// fan out: nobody sees a line that a crash could lose, and a line the
 // store refused is shown to nobody.
 type Room struct {
 	name    string
@@ -27,11 +28,9 @@ type Room struct {
 	log     *slog.Logger
 	metrics *Metrics
 
-	// seqMu (lock tier 2, see doc.go) guards seq, backlog, pumping, gone
-	// and reroute: stamping and queueing a line, never the store call
-	// itself.
+	// seqMu (lock tier 2, see doc.go) guards backlog, pumping, gone and
+	// reroute: stamping and queueing a line, never the store call itself.
 	seqMu   sync.Mutex
-	seq     uint64        // the last sequence number given; never reused, even when storing failed
 	backlog []pendingLine // stamped lines not yet handed to the store, oldest first
 	pumping bool          // a goroutine is handing the backlog to the store
 	// gone is set once the room has left the hub's map (evicted or
@@ -62,14 +61,13 @@ type Room struct {
 	announcer *announcer
 }
 
-func newRoom(info store.RoomInfo, lastSeq uint64, h *Hub) *Room {
+func newRoom(info store.RoomInfo, h *Hub) *Room {
 	r := &Room{
 		name:       info.Name,
 		now:        h.cfg.Now,
 		history:    h.store,
 		log:        h.log,
 		metrics:    h.cfg.Metrics,
-		seq:        lastSeq,
 		index:      make(map[*Member]int),
 		keep:       h.cfg.Scrollback,
 		retention:  h.cfg.Retention,

@@ -53,10 +53,10 @@ func (f *faultStore) wrap(s store.Store) store.Store {
 	return f
 }
 
-func (f *faultStore) Append(m store.Message, committed func(error)) {
+func (f *faultStore) Append(m store.Message, committed func(uint64, error)) {
 	if f.fail.Load() {
 		if committed != nil {
-			committed(errInjected)
+			committed(0, errInjected)
 		}
 		return
 	}

@@ -16,7 +16,7 @@ const (
 // Message is one stored line: a room message/emote, or a private message.
 type Message struct {
 	Room    string    // "#lobby"; "" for a private message
-	Seq     uint64    // the room's sequence number (assigned by the caller, unique per room); 0 for private
+	Seq     uint64    // the room's sequence number (assigned by the store on Append, unique per room); 0 for private
 	Time    time.Time // server time (stored with at least millisecond precision, UTC)
 	Kind    string    // "msg", "emote", "pm"
 	From    string    // author nick at the time
@@ -36,17 +36,25 @@ type Message struct {
 // History keeps room lines in order and private messages for offline owners.
 //
 // Room lines go through Append (asynchronous, group-committed). A private
-// message (Room "") may go through Append too, in the same FIFO order: it
+// message (Room "") may go through Append too, in the same order: it
 // is kept in a private log, apart from room history (Recent and Search never
 // return it), and PruneBefore deletes it with the room lines. A private
 // message for an offline owner goes through SaveOffline instead. Append
-// refuses a message without Time, a room message with a zero Seq, and a Seq
-// already stored for that room (its callback gets the error).
+// refuses a message without Time.
+//
+// The store assigns a room's sequence numbers: a room message appended
+// with Seq 0 gets the room's next one (one above the highest ever stored
+// for that room, also after PruneBefore or DeleteRoom), in the order the
+// lines are committed, so the sequence is the room's one order on every
+// node. A message with a Seq set keeps it (imports, tests) and is refused
+// if that Seq is already stored for the room.
 type History interface {
 	// Append queues m to be written; committed is called exactly once, with
-	// nil once m is durably committed (or the error), from the store's single
-	// writer goroutine, in the order Append was called (FIFO across all
-	// rooms). Append never blocks on disk I/O and never blocks without
+	// m's sequence number (0 for a private message) and nil once m is
+	// durably committed, or with the error, from the store's writer, in
+	// order per room: two lines of one room are called back in the order
+	// of their sequence numbers, which is the order Append was called
+	// (one caller at a time per room). Append never blocks on disk I/O and never blocks without
 	// bound: with a bounded queue that is full it may wait a bounded time,
 	// then calls committed with ErrBusy (document the bound). Concurrent
 	// Appends are batched into one transaction (group commit).
@@ -54,7 +62,7 @@ type History interface {
 	// committed may be nil. It must not block for long: it runs on the
 	// writer goroutine and delays every later commit. After Close, committed
 	// is called with ErrClosed from the goroutine that called Append.
-	Append(m Message, committed func(error))
+	Append(m Message, committed func(seq uint64, err error))
 	// LastSeqs returns the highest Seq stored for every room. It remembers a
 	// room's highest Seq even after PruneBefore deleted its lines, so a
 	// restarted server never reuses a sequence number.
@@ -63,15 +71,6 @@ type History interface {
 	// (before == 0: no bound), oldest first. These are the newest such
 	// messages: Recent(room, 0, 50) is the last 50 lines.
 	Recent(ctx context.Context, room string, before uint64, limit int) ([]Message, error)
-	// Search returns up to limit messages of room whose text matches query
-	// (case-insensitive words; FTS5 if the driver has it, else LIKE), oldest first.
-	// Every term of ParseSearch(query) must appear (a word of MinPrefixLen
-	// letters or more matches as a prefix: "deploy" finds "deployed"; a
-	// shorter one matches whole); the newest limit matches are returned.
-	// A query without words returns nothing. Its cost is bounded: it
-	// returns ErrSearchTooManyTerms, ErrSearchBusy or ErrSearchTooBroad
-	// (wrapped) instead of running long.
-	Search(ctx context.Context, room, query string, limit int) ([]Message, error)
 	// PruneBefore deletes room messages older than t and returns how many
 	// (private messages appended before t are deleted too, and counted).
 	PruneBefore(ctx context.Context, t time.Time) (int64, error)

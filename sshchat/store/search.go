@@ -1,11 +1,26 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
+
+// Searcher is an optional capability of a store: full-text search of a
+// room's history. The chat offers /search only on a store that has it.
+type Searcher interface {
+	// Search returns up to limit messages of room whose text matches query
+	// (case-insensitive words; FTS5 if the driver has it, else LIKE), oldest first.
+	// Every term of ParseSearch(query) must appear (a word of MinPrefixLen
+	// letters or more matches as a prefix: "deploy" finds "deployed"; a
+	// shorter one matches whole); the newest limit matches are returned.
+	// A query without words returns nothing. Its cost is bounded: it
+	// returns ErrSearchTooManyTerms, ErrSearchBusy or ErrSearchTooBroad
+	// (wrapped) instead of running long.
+	Search(ctx context.Context, room, query string, limit int) ([]Message, error)
+}
 
 // The bounds of one search, the same in every backend. A search's cost
 // grows with its number of terms and, far more, with its prefix terms: a

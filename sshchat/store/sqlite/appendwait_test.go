@@ -17,12 +17,12 @@ func TestAppendToAStuckWriterGivesUp(t *testing.T) {
 	unstick := make(chan struct{})
 	stuck := make(chan struct{})
 	// The first callback holds the writer goroutine, as a hung disk would.
-	s.Append(storetest.Msg("#a", 1, "one"), func(error) { close(stuck); <-unstick })
+	s.Append(storetest.Msg("#a", 1, "one"), func(uint64, error) { close(stuck); <-unstick })
 	<-stuck
 	s.Append(storetest.Msg("#a", 2, "two"), nil) // fills the queue
 	errs := make(chan error, 1)
 	start := time.Now()
-	s.Append(storetest.Msg("#a", 3, "three"), func(err error) { errs <- err })
+	s.Append(storetest.Msg("#a", 3, "three"), func(_ uint64, err error) { errs <- err })
 	if err := <-errs; !errors.Is(err, store.ErrBusy) {
 		t.Fatalf("Append to a full queue: %v, want ErrBusy", err)
 	}

@@ -43,7 +43,7 @@ func benchAppend(b *testing.B, syncMode string, appenders int) {
 					return
 				}
 				s.Append(store.Message{Room: room, Seq: seq, Time: base, Kind: "msg",
-					From: "alice", FromKey: "SHA256:alice", Text: text}, func(err error) { done <- err })
+					From: "alice", FromKey: "SHA256:alice", Text: text}, func(_ uint64, err error) { done <- err })
 				if err := <-done; err != nil {
 					b.Error(err)
 					return

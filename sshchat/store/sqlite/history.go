@@ -16,7 +16,7 @@ import (
 // pending is one queued Append.
 type pending struct {
 	m    store.Message
-	done func(error)
+	done func(uint64, error)
 }
 
 // Append queues m for the group-commit writer. While the queue
@@ -26,12 +26,12 @@ type pending struct {
 // good. committed runs on the writer goroutine and must neither block for
 // long nor call Append. After Close, committed is called with
 // store.ErrClosed before Append returns.
-func (s *Store) Append(m store.Message, committed func(error)) {
+func (s *Store) Append(m store.Message, committed func(uint64, error)) {
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
 		if committed != nil {
-			committed(store.ErrClosed)
+			committed(0, store.ErrClosed)
 		}
 		return
 	}
@@ -54,7 +54,7 @@ func (s *Store) Append(m store.Message, committed func(error)) {
 	s.mu.RUnlock()
 	timer.Stop()
 	if err != nil && committed != nil {
-		committed(err)
+		committed(0, err)
 	}
 }
 
@@ -65,6 +65,7 @@ func (s *Store) writer() {
 	defer close(s.done)
 	batch := make([]pending, 0, s.maxBatch)
 	errs := make([]error, s.maxBatch)
+	seqs := make([]uint64, s.maxBatch)
 	for {
 		p, ok := <-s.queue
 		if !ok {
@@ -83,37 +84,43 @@ func (s *Store) writer() {
 				break fill
 			}
 		}
-		s.commitBatch(batch, errs[:len(batch)])
+		s.commitBatch(batch, errs[:len(batch)], seqs[:len(batch)])
 		clear(batch) // drop references to the messages and callbacks
 		clear(errs)
+		clear(seqs)
 	}
 }
 
 // commitBatch writes batch and calls every callback exactly once, in order,
 // even if writing panics.
-func (s *Store) commitBatch(batch []pending, errs []error) {
+func (s *Store) commitBatch(batch []pending, errs []error, seqs []uint64) {
 	called := 0
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("store: panic in history writer", "panic", r, "stack", string(debug.Stack()))
 			err := fmt.Errorf("append history batch: panic: %v", r)
 			for ; called < len(batch); called++ {
-				s.callback(batch[called].done, err)
+				s.callback(batch[called].done, 0, err)
 			}
+			clear(s.lastSeq) // numbers given in this batch were not stored
 		}
 	}()
 	start := time.Now()
-	s.writeBatch(batch, errs)
+	s.writeBatch(batch, errs, seqs)
 	if s.onCommit != nil {
 		s.onCommit(len(batch), time.Since(start))
 	}
 	for ; called < len(batch); called++ {
-		s.callback(batch[called].done, errs[called])
+		seq := seqs[called]
+		if errs[called] != nil {
+			seq = 0
+		}
+		s.callback(batch[called].done, seq, errs[called])
 	}
 }
 
-// callback calls done(err), logging instead of dying if it panics.
-func (s *Store) callback(done func(error), err error) {
+// callback calls done(seq, err), logging instead of dying if it panics.
+func (s *Store) callback(done func(uint64, error), seq uint64, err error) {
 	if done == nil {
 		return
 	}
@@ -122,7 +129,7 @@ func (s *Store) callback(done func(error), err error) {
 			s.log.Error("store: panic in Append callback", "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	done(err)
+	done(seq, err)
 }
 
 const insertHistory = `INSERT INTO history
@@ -131,15 +138,19 @@ const insertHistory = `INSERT INTO history
 	ON CONFLICT (room, seq) DO NOTHING`
 
 // writeBatch writes batch in one transaction and sets errs[i] to the
-// outcome of batch[i]: a message that is invalid or whose seq is already
-// stored fails alone; a database error fails the whole batch.
-func (s *Store) writeBatch(batch []pending, errs []error) {
+// outcome of batch[i] and seqs[i] to its sequence number: a room message
+// without one gets its room's next, in batch order. A message that is
+// invalid or whose seq is already stored fails alone; a database error
+// fails the whole batch (and the numbers it gave are forgotten, so the
+// next batch reads them again from the database).
+func (s *Store) writeBatch(batch []pending, errs []error, seqs []uint64) {
 	failAll := func(err error) {
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = err
 			}
 		}
+		clear(s.lastSeq)
 	}
 	s.batches.Add(1)
 	ctx := context.Background()
@@ -172,6 +183,15 @@ func (s *Store) writeBatch(batch []pending, errs []error) {
 			}
 			continue
 		}
+		last, err := s.roomLastSeq(ctx, tx, m.Room)
+		if err != nil {
+			failAll(fmt.Errorf("append history batch: %w", err))
+			return
+		}
+		if m.Seq == 0 {
+			m.Seq = last + 1
+		}
+		seqs[i] = m.Seq
 		res, err := ins.ExecContext(ctx, m.Room, int64(m.Seq), m.Time.UnixMicro(), m.Kind,
 			m.From, m.FromKey, m.To, m.ToKey, m.Text)
 		if err != nil {
@@ -191,6 +211,7 @@ func (s *Store) writeBatch(batch []pending, errs []error) {
 		if seq := int64(m.Seq); seq > top[m.Room] {
 			top[m.Room] = seq
 		}
+		s.lastSeq[m.Room] = max(last, m.Seq)
 	}
 	roomSeq := tx.StmtContext(ctx, s.appendStmts[stmtRoomSeq])
 	defer roomSeq.Close()
@@ -249,6 +270,24 @@ func (s *Store) prepareAppend(ctx context.Context) error {
 	return nil
 }
 
+// roomLastSeq returns the highest sequence number stored for room, from
+// the writer's cache or else from the database (inside tx, so it sees the
+// batch's own rows).
+func (s *Store) roomLastSeq(ctx context.Context, tx *sql.Tx, room string) (uint64, error) {
+	if last, ok := s.lastSeq[room]; ok {
+		return last, nil
+	}
+	var last int64
+	err := tx.QueryRowContext(ctx, `SELECT seq FROM room_seq WHERE room = ?`, room).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		last = 0
+	} else if err != nil {
+		return 0, fmt.Errorf("read the sequence number of %s: %w", room, err)
+	}
+	s.lastSeq[room] = uint64(last)
+	return uint64(last), nil
+}
+
 // checkMessage rejects what Append cannot store.
 func checkMessage(m store.Message) error {
 	switch {
@@ -256,7 +295,7 @@ func checkMessage(m store.Message) error {
 		return fmt.Errorf("append private message from %s: message has no time", m.From)
 	case m.Room == "":
 		return nil
-	case m.Seq == 0 || m.Seq > math.MaxInt64:
+	case m.Seq > math.MaxInt64:
 		return fmt.Errorf("append %s: sequence number %d out of range 1..2^63-1", m.Room, m.Seq)
 	case m.Time.IsZero():
 		return fmt.Errorf("append %s seq %d: message has no time", m.Room, m.Seq)

@@ -66,6 +66,9 @@ type Store struct {
 	// connection: a batch at a quiet moment holds one line, and parsing
 	// four statements for it would cost about as much as writing it.
 	appendStmts [numAppendStmts]*sql.Stmt
+	// lastSeq caches each room's highest sequence number for the writer,
+	// which alone reads and writes it (no lock): it assigns the next ones.
+	lastSeq map[string]uint64
 
 	searchSlots  chan struct{} // one token per search connection
 	searchBudget time.Duration
@@ -176,6 +179,7 @@ func Open(path string, opts Options) (_ *Store, err error) {
 		onCommit:  opts.OnCommit,
 		queue:     make(chan pending, opts.QueueSize),
 		closing:   make(chan struct{}),
+		lastSeq:   make(map[string]uint64),
 		done:      make(chan struct{}),
 
 		searchSlots:  make(chan struct{}, opts.SearchConns),

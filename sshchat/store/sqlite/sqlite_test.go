@@ -228,7 +228,7 @@ func crashHelper() {
 				m := storetest.Msg(fmt.Sprint("#r", seq%5), seq, "crash test line")
 				// Appending under mu keeps each room's seqs in queue order.
 				done := make(chan struct{})
-				s.Append(m, func(err error) {
+				s.Append(m, func(_ uint64, err error) {
 					if err != nil {
 						fmt.Fprintln(os.Stderr, err)
 						os.Exit(3)
@@ -401,9 +401,9 @@ func TestWriterSurvivesPanics(t *testing.T) {
 	wg.Add(3)
 	var got []error
 	var mu sync.Mutex
-	record := func(err error) { mu.Lock(); got = append(got, err); mu.Unlock(); wg.Done() }
+	record := func(_ uint64, err error) { mu.Lock(); got = append(got, err); mu.Unlock(); wg.Done() }
 	s.Append(storetest.Msg("#a", 1, "x"), record)
-	s.Append(storetest.Msg("#a", 2, "x"), func(err error) { record(err); panic("boom") })
+	s.Append(storetest.Msg("#a", 2, "x"), func(_ uint64, err error) { record(0, err); panic("boom") })
 	s.Append(storetest.Msg("#a", 3, "x"), record)
 	wg.Wait()
 	storetest.AppendWait(t, s, storetest.Msg("#a", 4, "x")) // still writing
@@ -443,13 +443,13 @@ func TestAppendBatchError(t *testing.T) {
 	// Hold the writer in a callback so that the next two appends share a batch.
 	release := make(chan struct{})
 	held := make(chan struct{})
-	s.Append(storetest.Msg("#a", 1, "first"), func(error) { close(held); <-release })
+	s.Append(storetest.Msg("#a", 1, "first"), func(uint64, error) { close(held); <-release })
 	<-held
 	var wg sync.WaitGroup
 	wg.Add(2)
 	errs := make([]error, 2)
-	s.Append(storetest.Msg("#a", 2, "ok"), func(err error) { errs[0] = err; wg.Done() })
-	s.Append(storetest.Msg("#a", 3, "poison"), func(err error) { errs[1] = err; wg.Done() })
+	s.Append(storetest.Msg("#a", 2, "ok"), func(_ uint64, err error) { errs[0] = err; wg.Done() })
+	s.Append(storetest.Msg("#a", 3, "poison"), func(_ uint64, err error) { errs[1] = err; wg.Done() })
 	close(release)
 	wg.Wait()
 	for i, err := range errs {
