@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/sshchat/sshchat/sshchat/chat"
 	"github.com/sshchat/sshchat/sshchat/sshd"
 	"github.com/sshchat/sshchat/sshchat/store"
 )
@@ -96,6 +97,10 @@ type Config struct {
 	// opened it and closes it after the server. Unset: the SQLite database
 	// sshchat.db in DataDir, opened by New and closed by Close.
 	Store store.Store
+	// Bus, if set, carries stored lines and changes of shared state
+	// between the hubs of several nodes sharing Store (default: an
+	// in-process bus of this server alone).
+	Bus chat.Bus
 	// WrapStore, if set, wraps the store the chat uses: tests make it fail
 	// or stall on demand. The server still closes the store it opened.
 	WrapStore func(store.Store) store.Store

@@ -56,6 +56,7 @@ func New(cfg Config) (*Server, error) {
 	var err error
 	s.hub, err = chat.NewHub(chat.Config{
 		Store:       chatStore,
+		Bus:         cfg.Bus,
 		DefaultRoom: cfg.DefaultRoom,
 		Scrollback:  cfg.Scrollback,
 		Retention:   cfg.Retention,

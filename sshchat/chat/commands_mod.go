@@ -286,6 +286,7 @@ func (h *Hub) cmdBan(m *Member, args string) {
 	h.mod.mu.Lock()
 	h.mod.addBanLocked(ban)
 	h.mod.mu.Unlock()
+	h.publishChange(ChangeModeration, "") // every node enforces it
 	// Listed only now that the ban is in force: a session admitted a
 	// moment ago is caught too, and so are one-shot listeners (tail).
 	victims := h.everyoneWhere(hits)
@@ -361,6 +362,7 @@ func (h *Hub) cmdUnban(m *Member, args string) {
 	h.mod.mu.Lock()
 	h.mod.removeBanLocked(targetName)
 	h.mod.mu.Unlock()
+	h.publishChange(ChangeModeration, "")
 	if !removed {
 		h.notice(m, "No ban of "+who+" is in force.")
 		return
@@ -492,6 +494,7 @@ func (h *Hub) addMute(mute store.Mute) error {
 	h.mod.mu.Lock()
 	h.mod.mutes[mute.Key] = mute
 	h.mod.mu.Unlock()
+	h.publishChange(ChangeModeration, "")
 	return nil
 }
 
@@ -518,6 +521,7 @@ func (h *Hub) cmdUnmute(m *Member, args string) {
 		h.mod.mu.Lock()
 		delete(h.mod.mutes, t.key)
 		h.mod.mu.Unlock()
+		h.publishChange(ChangeModeration, "")
 	}
 	h.audit(m, "unmute", t.label(), "")
 	h.notice(m, t.nick+" may talk again.")
@@ -572,6 +576,7 @@ func (h *Hub) setOperator(m *Member, args string, op bool) {
 		delete(h.mod.storeOps, t.key)
 	}
 	h.mod.mu.Unlock()
+	h.publishChange(ChangeModeration, "")
 	h.audit(m, name, t.nick+" ("+t.key+")", "")
 	if op {
 		h.announceAll(fmt.Sprintf("%s is now an operator (by %s).", t.nick, m.Nick()))

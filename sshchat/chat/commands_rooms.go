@@ -149,6 +149,7 @@ func (h *Hub) cmdTopic(m *Member, args string) {
 	topic := Unforgeable(sanitize.Truncate(args, maxTopicLen))
 	room.setTopic(topic)
 	h.saveRoom(room)
+	h.publishChange(ChangeRoom, room.Name())
 	h.audit(m, "topic", room.Name(), topic)
 	room.publish(&Event{Kind: KindAnnounce, Text: fmt.Sprintf("%s set the topic: %s", m.Nick(), topic)}, nil)
 }

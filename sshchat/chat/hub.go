@@ -24,6 +24,10 @@ type Config struct {
 	// Store keeps history, nick ownership, moderation and preferences.
 	// Nil keeps nothing (for tests and benchmarks).
 	Store store.Store
+	// Bus carries stored lines and changes of shared state to every
+	// node's hub, this one included (default: a LocalBus of its own).
+	// Hubs sharing a Store share its Bus.
+	Bus Bus
 	// DefaultRoom is where everyone starts (default "#lobby").
 	DefaultRoom string
 	// Scrollback is how many recent lines a member sees on joining a room
@@ -89,6 +93,8 @@ type Hub struct {
 	cfg   Config
 	log   *slog.Logger
 	store store.Store
+	// unsubscribe takes the hub off the bus (Close).
+	unsubscribe func()
 	lobby *Room
 	mod   moderation
 	pace  *paceTable // nil: pacing is off
@@ -151,6 +157,9 @@ func NewHub(cfg Config) (*Hub, error) {
 	if cfg.Store == nil {
 		cfg.Store = newNopStore()
 	}
+	if cfg.Bus == nil {
+		cfg.Bus = NewLocalBus()
+	}
 	if cfg.Pacing.Rate > 0 {
 		if cfg.Pacing.WarnAfter <= 0 {
 			cfg.Pacing.WarnAfter = DefaultPacing.WarnAfter
@@ -196,6 +205,7 @@ func NewHub(cfg Config) (*Hub, error) {
 	if cfg.Retention > 0 {
 		h.goBackground("retention", h.pruneHistory)
 	}
+	h.unsubscribe = cfg.Bus.Subscribe(busNode{h})
 	return h, nil
 }
 
@@ -616,6 +626,9 @@ func (h *Hub) Shutdown(notice string) {
 // are left alone; call Shutdown first to end them. The store is the
 // caller's to close, after this.
 func (h *Hub) Close() {
+	if h.unsubscribe != nil {
+		h.unsubscribe()
+	}
 	h.mu.Lock()
 	rooms := h.roomListLocked()
 	h.mu.Unlock()

@@ -236,7 +236,7 @@ func (r *Room) store(p pendingLine) {
 			r.log.Error("store line", "room", r.name, "err", err)
 		} else {
 			ev.Seq = seq
-			r.deliver(ev)
+			r.publishLine(ev)
 		}
 		r.pending.Add(-1)
 		if done != nil {

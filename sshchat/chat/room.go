@@ -25,6 +25,8 @@ type Room struct {
 	name    string
 	now     func() time.Time
 	history store.History
+	bus     Bus
+	hub     *Hub
 	log     *slog.Logger
 	metrics *Metrics
 
@@ -66,6 +68,8 @@ func newRoom(info store.RoomInfo, h *Hub) *Room {
 		name:       info.Name,
 		now:        h.cfg.Now,
 		history:    h.store,
+		bus:        h.cfg.Bus,
+		hub:        h,
 		log:        h.log,
 		metrics:    h.cfg.Metrics,
 		index:      make(map[*Member]int),
