@@ -95,9 +95,9 @@ type Hub struct {
 	store store.Store
 	// unsubscribe takes the hub off the bus (Close).
 	unsubscribe func()
-	lobby *Room
-	mod   moderation
-	pace  *paceTable // nil: pacing is off
+	lobby       *Room
+	mod         moderation
+	pace        *paceTable // nil: pacing is off
 	// history is each key's budget for searches and history reads.
 	history historyGate
 
