@@ -93,11 +93,9 @@ type Hub struct {
 	cfg   Config
 	log   *slog.Logger
 	store store.Store
-	// unsubscribe takes the hub off the bus (Close).
-	unsubscribe func()
-	lobby       *Room
-	mod         moderation
-	pace        *paceTable // nil: pacing is off
+	lobby *Room
+	mod   moderation
+	pace  *paceTable // nil: pacing is off
 	// history is each key's budget for searches and history reads.
 	history historyGate
 
@@ -126,6 +124,9 @@ type Hub struct {
 	stop    chan struct{}
 	stopped sync.Once
 	bg      sync.WaitGroup
+
+	// unsubscribe takes the hub off the bus (Close).
+	unsubscribe func()
 }
 
 // NewHub loads the default room (not its history, and no other room: rooms
