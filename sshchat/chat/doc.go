@@ -14,25 +14,41 @@
 // tier takes only locks of a higher tier, never of the same or a lower one.
 //
 //	tier 1  announcer.mu   a room's pending join/leave announcements
-//	tier 2  Room.seqMu     a room's sequence number, its backlog of lines
-//	                       waiting for the store, and whether it left memory
+//	tier 2  Room.seqMu     a room's backlog of lines waiting for the
+//	                       store, and whether it left memory
 //	tier 3  Hub.mu         nick, reservation, watcher and room registries,
 //	                       the rooms' hold counts
 //	tier 4  Room.mu        a room's members, recent lines and topic
 //	tier 5  Outbox.mu      one member's queue of lines to show
+//	leaf    LocalBus.mu    subscribing and unsubscribing (publishing takes
+//	                       no lock)
 //	leaf    moderation.mu  operators, bans, mutes, the allowlist (taken
 //	                       under no other lock, and takes none); likewise
 //	                       the pacing and hourly-limit tables
 //
 // No lock is ever held across a store call, a log write, a network write or
 // anything else that can block. A line reaches the store in two steps:
-// under Room.seqMu it is stamped with the room's next sequence number and
-// queued on the room's backlog (bounded: maxBacklog); the room's pump
-// goroutine, holding no lock, hands the backlog to the store in order, so
-// the store's FIFO commit order is the room's order. Once the line is
-// durable the store calls back and delivery pushes it to every member's
-// outbox under Room.mu (a non-blocking push). A line the store refuses is
-// delivered to nobody; its sender is told.
+// under Room.seqMu it is stamped with the time and queued on the room's
+// backlog (bounded: maxBacklog); the room's pump goroutine, holding no
+// lock, hands the backlog to the store in order. The store gives the line
+// the room's next sequence number and, once it is durable, calls back in
+// that order; the hub publishes it on the Bus, and what the bus delivers
+// is pushed to every local member's outbox under Room.mu (a non-blocking
+// push). A line the store refuses is delivered to nobody; its sender is
+// told.
+//
+// # Shared and node-local state
+//
+// Several nodes may share one chat: their hubs share a store and a Bus
+// (bus.go). Shared, and so reached only through the store and the bus:
+// history and each room's sequence numbers, nick ownership, rooms and
+// topics, bans, mutes and operators (each change is published so that
+// every hub reads it again and enforces it), preferences, kept private
+// messages. Node-local on purpose: sessions and members, outboxes, who is
+// online here under which nick (a nick online on another node is still
+// owned through the store), guest numbering and guest mutes, pacing and
+// the hourly limits, the history budget, the loaded rooms' recent lines,
+// the allowlist and the admins file (each node reads its own files).
 //
 // Who may wait on the store: a member's own reader, which hands its room's
 // backlog to the store itself when no pump is running (no goroutine hop on

@@ -8,7 +8,7 @@ import (
 	"github.com/sshchat/sshchat/sshchat/sanitize"
 )
 
-// This file is the hub's side of one-shot commands (ssh host who, say,
+// This file is the hub's side of commands for scripts (ssh host who, say,
 // tail, history): they read or post without joining the chat as a visible
 // member.
 

@@ -20,9 +20,9 @@ const (
 	exitUsage  = 2
 )
 
-// runOneShot serves `ssh host COMMAND ...` for scripts: who, say, tail and
+// runExec serves `ssh host COMMAND ...` for scripts: who, say, tail and
 // history, with an exit status that says how it went.
-func (s *Server) runOneShot(sess ssh.Session, conn net.Conn, id chat.Identity) {
+func (s *Server) runExec(sess ssh.Session, conn net.Conn, id chat.Identity) {
 	cmd, err := execcmd.Parse(sess.Command())
 	if err != nil {
 		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n\n%s", err, execcmd.Usage())

@@ -87,7 +87,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 	}
 	if sess.RawCommand() != "" {
 		defer s.metrics.SessionOpened(metrics.SessionExec)()
-		s.runOneShot(sess, conn, id)
+		s.runExec(sess, conn, id)
 		return
 	}
 

@@ -11,7 +11,13 @@
 // The chat domain depends only on these interfaces so that the embedded
 // SQLite backend (package store/sqlite) can be replaced by another engine
 // (NATS JetStream/KV for several nodes) without touching the domain.
-// Package store/storetest holds a conformance suite every backend must pass.
+// Package store/storetest holds a conformance suite every backend must pass;
+// store/sqlite (the embedded default) and store/memstore (in memory, for
+// tests) both pass it.
+//
+// The store assigns each room line its sequence number (History.Append),
+// so that the room's order comes from one place even when several nodes
+// share the store. Full-text search is an optional capability (Searcher).
 //
 // Conventions shared by every backend:
 //   - Times are UTC and kept with at least millisecond precision (the SQLite
