@@ -59,6 +59,7 @@ type Room struct {
 	retention  time.Duration
 	topic      string
 	creatorKey string
+	lastSeq    uint64 // the highest sequence number delivered here
 
 	announcer *announcer
 }
@@ -165,6 +166,15 @@ func (r *Room) setTopic(topic string) {
 func (r *Room) deliver(ev *Event) {
 	var overflowed []*Member
 	r.mu.Lock()
+	if ev.Seq != 0 {
+		if ev.Seq <= r.lastSeq {
+			// Delivered already: a bus may deliver a line twice (at least
+			// once), never out of order.
+			r.mu.Unlock()
+			return
+		}
+		r.lastSeq = ev.Seq
+	}
 	if r.keep > 0 && ev.said() && r.keepsScrollbackLocked() {
 		if len(r.recent) == r.keep {
 			copy(r.recent, r.recent[1:])

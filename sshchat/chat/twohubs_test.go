@@ -79,3 +79,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestBusRedeliveryIsShownOnce: a bus that delivers a line twice (a
+// networked bus delivers at least once) shows it once: a room drops a
+// sequence number it delivered already.
+func TestBusRedeliveryIsShownOnce(t *testing.T) {
+	bus := NewLocalBus()
+	h := quietHub(Config{Bus: bus})
+	defer h.Close()
+	alice, _ := join(t, h, "alice")
+	drainText(alice)
+	line := Line{Msg: (&Event{Kind: KindMessage, Room: h.lobby.Name(), Seq: 1000, Time: time.Now(), From: "bob", Text: "once"}).message()}
+	bus.PublishLine(line)
+	bus.PublishLine(line)
+	if got := strings.Count(drainText(alice), "bob: once"); got != 1 {
+		t.Errorf("a line delivered twice by the bus was shown %d times, want 1", got)
+	}
+}
