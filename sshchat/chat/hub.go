@@ -367,6 +367,10 @@ func (h *Hub) numberedNicks(wanted, key string) []string {
 // candidates nobody online uses; with none free it gives a Guest-N name
 // when guest is true and otherwise reports "".
 func (h *Hub) register(m *Member, candidates []string, guest bool) (nick string, online int, err error) {
+	var shared uint64
+	if guest {
+		shared = h.sharedGuestNumber() // before the lock: it may ask the store
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
@@ -382,7 +386,7 @@ func (h *Hub) register(m *Member, candidates []string, guest bool) (nick string,
 		if !guest {
 			return "", 0, nil
 		}
-		nick = h.guestNickLocked()
+		nick = h.guestNickLocked(shared)
 	}
 	h.nextID++
 	m.id = h.nextID
@@ -399,7 +403,10 @@ func guestShaped(nick string) bool {
 	return strings.HasPrefix(sanitize.FoldNick(nick), "guest-")
 }
 
-func (h *Hub) guestNickLocked() string {
+func (h *Hub) guestNickLocked(shared uint64) string {
+	if n := fmt.Sprintf("Guest-%d", shared); shared > 0 && !h.nickTakenLocked(n, nil) {
+		return n
+	}
 	for {
 		h.guestSeq++
 		n := fmt.Sprintf("Guest-%d", h.guestSeq)

@@ -43,6 +43,21 @@ func TestTwoHubsShareOneStoreAndBus(t *testing.T) {
 		}
 	})
 
+	t.Run("guests on the two get different numbers", func(t *testing.T) {
+		names := make(map[string]bool)
+		for i := range 4 {
+			h := []*Hub{a, b}[i%2]
+			g, err := h.Join(Identity{User: "guest", Addr: "192.0.2.9:1"}, &fakePeer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if names[g.Nick()] {
+				t.Fatalf("two guests on two nodes were both named %s", g.Nick())
+			}
+			names[g.Nick()] = true
+		}
+	})
+
 	t.Run("a topic set on one is the topic on the other", func(t *testing.T) {
 		a.Handle(root, "/topic shared by both nodes")
 		waitFor(t, "the topic on node B", func() bool { return b.lobby.Topic() == "shared by both nodes" })

@@ -27,3 +27,13 @@ type Identities interface {
 	// it, or "" if no key did.
 	ReleaseNick(ctx context.Context, nick string) (string, error)
 }
+
+// GuestNumbers is an optional capability of a store that several nodes
+// share: it hands out the numbers of guest names (Guest-N), so that two
+// nodes never give the same one. A store of one node need not have it:
+// the hub then numbers its guests itself.
+type GuestNumbers interface {
+	// NextGuest returns a number never returned before by this store
+	// (1, 2, 3, ...).
+	NextGuest(ctx context.Context) (uint64, error)
+}

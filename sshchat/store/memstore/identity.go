@@ -109,3 +109,14 @@ func (s *Store) releaseLocked(fold string) string {
 	}
 	return c.key
 }
+
+// NextGuest hands out guest numbers shared by every hub on this store.
+func (s *Store) NextGuest(context.Context) (uint64, error) {
+	var n uint64
+	err := s.write(func() error {
+		s.guests++
+		n = s.guests
+		return nil
+	})
+	return n, err
+}

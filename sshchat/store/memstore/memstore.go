@@ -29,6 +29,7 @@ type Store struct {
 	private   []store.Message            // private messages appended to the log
 	mailbox   map[string][]store.Message // kept private messages per recipient key
 	mailID    uint64
+	guests    uint64                // the last guest number given
 	nicks     map[string]*nickClaim // by folded nick
 	keyNick   map[string]string     // key -> folded nick it owns
 	ops       map[string]bool

@@ -102,3 +102,34 @@ func testStoreSeqOrderPerRoom(t *testing.T, s store.Store) {
 	}
 	wg.Wait()
 }
+
+// testGuestNumbers: a store that numbers guests (an optional capability)
+// never gives a number twice, also to callers at once.
+func testGuestNumbers(t *testing.T, s store.Store) {
+	g, ok := s.(store.GuestNumbers)
+	if !ok {
+		t.Skip("the store does not number guests (an optional capability)")
+	}
+	const callers, per = 4, 50
+	var mu sync.Mutex
+	seen := make(map[uint64]bool)
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			for range per {
+				n, err := g.NextGuest(ctx(t))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if n == 0 || seen[n] {
+					t.Errorf("guest number %d given twice (or zero)", n)
+				}
+				seen[n] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+}

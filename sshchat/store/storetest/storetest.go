@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"AppendPrivate", testAppendPrivate},
 		{"StoreAssignsSeq", testStoreAssignsSeq},
 		{"StoreSeqOrderPerRoom", testStoreSeqOrderPerRoom},
+		{"GuestNumbers", testGuestNumbers},
 		{"LastSeqs", testLastSeqs},
 		{"Search", testSearch},
 		{"Prune", testPrune},
