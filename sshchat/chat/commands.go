@@ -152,6 +152,19 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, fmt.Sprintf("Not changed: %s belongs to someone else's key.", wanted))
 		return
 	}
+	if len(h.claimOnline(m, []string{wanted})) == 0 {
+		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", wanted))
+		return
+	}
+	renamed := false
+	defer func() {
+		// The name given back: the old one after a rename, else the new.
+		if renamed {
+			h.releaseOnline(m, []string{old}, wanted)
+		} else {
+			h.releaseOnline(m, []string{wanted}, m.Nick())
+		}
+	}()
 
 	h.mu.Lock()
 	if m.Room() == nil {
@@ -173,6 +186,7 @@ func (h *Hub) cmdNick(m *Member, args string) {
 	h.nicks[sanitize.FoldNick(wanted)] = m
 	h.looks[sanitize.Skeleton(wanted)] = m
 	m.setNick(wanted)
+	renamed = true
 	room := m.Room()
 	h.mu.Unlock()
 

@@ -127,6 +127,8 @@ type Hub struct {
 
 	// unsubscribe takes the hub off the bus (Close).
 	unsubscribe func()
+	// node names this hub among the nodes sharing its store (presence.go).
+	node string
 }
 
 // NewHub loads the default room (not its history, and no other room: rooms
@@ -184,6 +186,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		cfg: cfg, log: cfg.Logger, store: cfg.Store,
 		nicks: make(map[string]*Member), looks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
 		roomLoads:     make(map[string]chan struct{}),
+		node:          newNodeID(),
 		stop:          make(chan struct{}),
 		pace:          newPaceTable(cfg.Pacing),
 		roomCreations: newHourlyLimiter(cfg.RoomsPerHour, defaultTracked),
@@ -245,12 +248,16 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 
 	wanted := sanitize.Nick(id.User)
 	candidates, why := h.nickCandidates(wanted, m.key(), id.Addr)
-	nick, online, err := h.register(m, candidates, false)
+	claimed := h.claimOnline(m, candidates)
+	nick, online, err := h.register(m, claimed, false)
 	if err == nil && nick == "" {
 		// Everything asked for is in use: only now ask the store about
 		// the numbered variants, not on every join.
-		nick, online, err = h.register(m, h.numberedNicks(wanted, m.key()), true)
+		numbered := h.claimOnline(m, h.numberedNicks(wanted, m.key()))
+		claimed = append(claimed, numbered...)
+		nick, online, err = h.register(m, numbered, true)
 	}
+	h.releaseOnline(m, claimed, nick)
 	if err != nil {
 		return nil, err
 	}
@@ -590,6 +597,7 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 		h.setRoomLocked(m, nil)
 		announce = announce && !h.closing && !m.hidden
 		h.mu.Unlock()
+		h.releaseOnline(m, []string{nick}, "")
 
 		if room != nil {
 			room.remove(m)

@@ -43,6 +43,24 @@ func TestTwoHubsShareOneStoreAndBus(t *testing.T) {
 		}
 	})
 
+	t.Run("a nick online on one is in use on the other", func(t *testing.T) {
+		// alice's own key, connecting to node B while alice is online on
+		// node A: one nick, one person online under it.
+		second, err := b.Join(Identity{User: "alice", Fingerprint: "SHA256:alice"}, &fakePeer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := second.Nick(); strings.EqualFold(got, "alice") {
+			t.Fatalf("node B put a second session online as %s while alice is online on node A", got)
+		}
+		// Once alice leaves node A, the name is free on node B.
+		a.Leave(alice, "gone")
+		waitFor(t, "alice free on node B", func() bool {
+			b.Handle(second, "/nick alice")
+			return second.Nick() == "alice"
+		})
+	})
+
 	t.Run("guests on the two get different numbers", func(t *testing.T) {
 		names := make(map[string]bool)
 		for i := range 4 {

@@ -37,3 +37,16 @@ type GuestNumbers interface {
 	// (1, 2, 3, ...).
 	NextGuest(ctx context.Context) (uint64, error)
 }
+
+// Presence is an optional capability of a store that several nodes share:
+// who is online under which nick, whichever node they are on. A store of
+// one node need not have it: the hub's own registry is then the whole
+// truth.
+type Presence interface {
+	// ClaimOnline records holder as online under nick (any case) unless
+	// another holder is, and returns the holder that is.
+	ClaimOnline(ctx context.Context, nick, holder string) (string, error)
+	// ReleaseOnline ends holder's claim on nick; a claim of another
+	// holder is left alone.
+	ReleaseOnline(ctx context.Context, nick, holder string) error
+}

@@ -120,3 +120,30 @@ func (s *Store) NextGuest(context.Context) (uint64, error) {
 	})
 	return n, err
 }
+
+// ClaimOnline records holder as online under nick unless another is.
+func (s *Store) ClaimOnline(_ context.Context, nick, holder string) (string, error) {
+	var cur string
+	err := s.write(func() error {
+		fold := store.Fold(nick)
+		if h, ok := s.online[fold]; ok {
+			cur = h
+			return nil
+		}
+		s.online[fold] = holder
+		cur = holder
+		return nil
+	})
+	return cur, err
+}
+
+// ReleaseOnline ends holder's claim on nick.
+func (s *Store) ReleaseOnline(_ context.Context, nick, holder string) error {
+	return s.write(func() error {
+		fold := store.Fold(nick)
+		if s.online[fold] == holder {
+			delete(s.online, fold)
+		}
+		return nil
+	})
+}

@@ -32,6 +32,7 @@ type Store struct {
 	guests    uint64                // the last guest number given
 	nicks     map[string]*nickClaim // by folded nick
 	keyNick   map[string]string     // key -> folded nick it owns
+	online    map[string]string     // folded nick -> holder online under it
 	ops       map[string]bool
 	bans      map[string]store.Ban
 	mutes     map[string]store.Mute
@@ -65,6 +66,7 @@ func New() *Store {
 		mailbox: make(map[string][]store.Message),
 		nicks:   make(map[string]*nickClaim),
 		keyNick: make(map[string]string),
+		online:  make(map[string]string),
 		ops:     make(map[string]bool),
 		bans:    make(map[string]store.Ban),
 		mutes:   make(map[string]store.Mute),
