@@ -1,8 +1,8 @@
 // Package storetest is the conformance suite of store.Store: every backend
 // (SQLite, the in-memory memstore, and NATS JetStream later) runs Run
-// against fresh stores, so that
-// the chat domain can rely on the documented behaviour and not on one
-// engine's accidents.
+// against fresh stores, so that the chat domain can rely on the documented
+// behaviour and not on one engine's accidents. Optional capabilities
+// (Searcher, GuestNumbers) are tested where a store has them.
 package storetest
 
 import (
