@@ -1,3 +1,5 @@
+// Over 400 lines: one subject, moderation commands end to end, each test
+// with the sessions of operator and target it needs.
 package e2e
 
 import (

@@ -1,3 +1,7 @@
+// Over 400 lines on purpose, for now: one short test per way a session
+// can go wrong (window changes, stuck readers, floods, escape injection,
+// disconnects, shutdown, authentication, caps). Other branches add tests
+// here while this layout lands; split it by subject once they are merged.
 package e2e
 
 import (
