@@ -1,6 +1,7 @@
 // Over 400 lines: one subject, the bounds on what members can make the
 // hub hold (rooms, loads, evictions, scrollback), with the fake stores
 // that count what the hub reads.
+
 package chat
 
 import (

@@ -1,5 +1,6 @@
 // Over 400 lines: one subject, rendering and each member's view
 // (colours, mentions, bells, time zones, ignores), at the domain level.
+
 package chat
 
 import (

@@ -1,6 +1,7 @@
 // Over 400 lines: the abuses of the SSH protocol itself (env, channel
 // and exec floods, needless requests, handshake floods), one subject,
 // each test with the client code that drives it.
+
 package e2e
 
 import (

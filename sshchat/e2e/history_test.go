@@ -1,5 +1,6 @@
 // Over 400 lines: one subject, history (scrollback, /history, /search,
 // retention) through real sessions, with its fixtures.
+
 package e2e
 
 import (

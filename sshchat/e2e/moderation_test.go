@@ -1,5 +1,6 @@
 // Over 400 lines: one subject, moderation commands end to end, each test
 // with the sessions of operator and target it needs.
+
 package e2e
 
 import (

@@ -2,6 +2,7 @@
 // can go wrong (window changes, stuck readers, floods, escape injection,
 // disconnects, shutdown, authentication, caps). Other branches add tests
 // here while this layout lands; split it by subject once they are merged.
+
 package e2e
 
 import (

@@ -1,5 +1,6 @@
 // Over 400 lines: one subject, what each member's screen shows (colours,
 // mentions, bells, time zones, ignores, themes), through real sessions.
+
 package e2e
 
 import (

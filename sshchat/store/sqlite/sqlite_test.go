@@ -1,5 +1,6 @@
 // Over 400 lines: the SQLite engine's own tests beyond the conformance
 // suite (group commit, migrations, a stuck writer, panics in callbacks).
+
 package sqlite
 
 import (
