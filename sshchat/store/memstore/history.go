@@ -12,33 +12,18 @@ import (
 
 // Append queues m for the writer goroutine, which stores it (giving a room
 // line without a Seq its room's next one) and calls committed, in Append
-// order. While the queue is full Append waits at most queueWait, then
-// calls committed with store.ErrBusy.
+// order. The queue drains in microseconds; a full one (a callback that
+// blocks) makes Append call committed with store.ErrBusy at once.
 func (s *Store) Append(m store.Message, committed func(uint64, error)) {
 	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		if committed != nil {
-			committed(0, store.ErrClosed)
+	err := store.ErrClosed
+	if !s.closed {
+		select {
+		case s.queue <- pending{m: m, done: committed}:
+			err = nil
+		default:
+			err = store.ErrBusy
 		}
-		return
-	}
-	p := pending{m: m, done: committed}
-	select {
-	case s.queue <- p:
-		s.mu.RUnlock()
-		return
-	default:
-	}
-	timer := time.NewTimer(queueWait)
-	defer timer.Stop()
-	var err error
-	select {
-	case s.queue <- p:
-	case <-s.closing: // Close waits for this read lock: give way
-		err = store.ErrClosed
-	case <-timer.C:
-		err = store.ErrBusy
 	}
 	s.mu.RUnlock()
 	if err != nil && committed != nil {

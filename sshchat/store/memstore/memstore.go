@@ -7,13 +7,8 @@ import (
 	"github.com/sshchat/sshchat/sshchat/store"
 )
 
-// queueSize and queueWait bound Append like the SQLite engine's defaults:
-// a full queue makes Append wait at most queueWait, then fail with
-// store.ErrBusy.
-const (
-	queueSize = 8192
-	queueWait = 2 * time.Second
-)
+// queueSize bounds Append's queue, like the SQLite engine's default.
+const queueSize = 8192
 
 // Store is an in-memory store.Store. The zero value is not usable: call
 // New.
@@ -40,7 +35,6 @@ type Store struct {
 	rooms     map[string]store.RoomInfo // by folded name
 	prefs     map[string]map[string]string
 	queue     chan pending
-	closing   chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
 }
@@ -73,7 +67,6 @@ func New() *Store {
 		rooms:   make(map[string]store.RoomInfo),
 		prefs:   make(map[string]map[string]string),
 		queue:   make(chan pending, queueSize),
-		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 	go s.writer()
@@ -84,7 +77,6 @@ func New() *Store {
 // and writes then fail with store.ErrClosed. Closing again returns nil.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		close(s.closing) // first: an Append waiting for queue room gives up
 		s.mu.Lock()
 		s.closed = true
 		close(s.queue)

@@ -54,17 +54,7 @@ func (s *Store) RemoveBan(_ context.Context, target string) (bool, error) {
 func (s *Store) Bans(_ context.Context, now time.Time) ([]store.Ban, error) {
 	var out []store.Ban
 	err := s.read(func() error {
-		for _, b := range s.bans {
-			if b.Active(now) {
-				out = append(out, b)
-			}
-		}
-		sort.SliceStable(out, func(i, j int) bool {
-			if !out[i].Created.Equal(out[j].Created) {
-				return out[i].Created.Before(out[j].Created)
-			}
-			return out[i].Target < out[j].Target
-		})
+		out = activeByCreated(s.bans, func(b store.Ban) (bool, time.Time) { return b.Active(now), b.Created })
 		return nil
 	})
 	return out, err
@@ -90,20 +80,34 @@ func (s *Store) RemoveMute(_ context.Context, key string) (bool, error) {
 func (s *Store) Mutes(_ context.Context, now time.Time) ([]store.Mute, error) {
 	var out []store.Mute
 	err := s.read(func() error {
-		for _, m := range s.mutes {
-			if m.Active(now) {
-				out = append(out, m)
-			}
-		}
-		sort.SliceStable(out, func(i, j int) bool {
-			if !out[i].Created.Equal(out[j].Created) {
-				return out[i].Created.Before(out[j].Created)
-			}
-			return out[i].Key < out[j].Key
-		})
+		out = activeByCreated(s.mutes, func(m store.Mute) (bool, time.Time) { return m.Active(now), m.Created })
 		return nil
 	})
 	return out, err
+}
+
+// activeByCreated lists the values of byKey that are active, oldest
+// first (ties by key, so the order is stable).
+func activeByCreated[T any](byKey map[string]T, active func(T) (bool, time.Time)) []T {
+	keys := make([]string, 0, len(byKey))
+	for k, v := range byKey {
+		if ok, _ := active(v); ok {
+			keys = append(keys, k)
+		}
+	}
+	created := func(k string) time.Time { _, c := active(byKey[k]); return c }
+	sort.Slice(keys, func(i, j int) bool {
+		ci, cj := created(keys[i]), created(keys[j])
+		if !ci.Equal(cj) {
+			return ci.Before(cj)
+		}
+		return keys[i] < keys[j]
+	})
+	out := make([]T, len(keys))
+	for i, k := range keys {
+		out[i] = byKey[k]
+	}
+	return out
 }
 
 // Audit appends e to the trail.
