@@ -80,23 +80,47 @@ func (h *Hub) reloadModeration() {
 	}
 }
 
-// reloadRoom reads the metadata of a room in memory here again after
-// another node changed it.
+// reloadRoom reads a room's metadata and the number of rooms again after
+// another node created, changed or removed one. A room removed there is
+// removed here too: its people here go to the default room.
 func (h *Hub) reloadRoom(name string) {
+	ctx, cancel := h.ctx()
+	info, ok, err := h.store.Room(ctx, name)
+	rooms, cerr := h.store.CountRooms(ctx)
+	cancel()
+	if cerr == nil {
+		h.roomCount.Store(int64(rooms))
+	}
+	if err != nil {
+		h.log.Error("reload room", "room", name, "err", err)
+		return
+	}
+	if !ok {
+		h.removedElsewhere(name)
+		return
+	}
 	h.mu.Lock()
 	r := h.rooms[FoldRoom(name)]
 	h.mu.Unlock()
-	if r == nil {
+	if r != nil {
+		r.setTopic(info.Topic)
+	}
+}
+
+// removedElsewhere takes a room another node removed out of memory here
+// and moves its people to the default room.
+func (h *Hub) removedElsewhere(name string) {
+	if FoldRoom(name) == FoldRoom(h.lobby.Name()) {
 		return
 	}
-	ctx, cancel := h.ctx()
-	info, ok, err := h.store.Room(ctx, name)
-	cancel()
-	if err != nil || !ok {
-		if err != nil {
-			h.log.Error("reload room", "room", name, "err", err)
+	inside, _ := h.unloadForRemoval(name)
+	for _, x := range inside {
+		if x.hidden {
+			h.notice(x, fmt.Sprintf("%s was removed by an operator.", name))
+			h.leave(x, "room removed", false)
+			continue
 		}
-		return
+		h.notice(x, fmt.Sprintf("%s was removed by an operator; you are back in %s.", name, h.lobby.Name()))
+		h.moveInto(x, h.lobby)
 	}
-	r.setTopic(info.Topic)
 }

@@ -55,6 +55,7 @@ func (h *Hub) cmdRmroom(m *Member, args string) {
 	if had {
 		h.roomCount.Add(-1)
 	}
+	h.publishChange(ChangeRoom, name)
 	moved := 0
 	for _, x := range inside {
 		if x.hidden {

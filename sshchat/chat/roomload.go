@@ -136,6 +136,7 @@ func (h *Hub) findOrCreateRoom(name string, by *roomCreator) (info store.RoomInf
 		h.roomCreations.refund(actorKey(by.key, by.addr))
 		return info, false, fmt.Errorf("the room cannot be created right now: %w", err)
 	}
+	h.publishChange(ChangeRoom, name) // the other nodes count it against MaxRooms
 	return info, true, nil
 }
 

@@ -81,6 +81,13 @@ func TestTwoHubsShareOneStoreAndBus(t *testing.T) {
 		waitFor(t, "the topic on node B", func() bool { return b.lobby.Topic() == "shared by both nodes" })
 	})
 
+	t.Run("a room removed on one is removed on the other", func(t *testing.T) {
+		b.Handle(bob, "/join #dev")
+		waitFor(t, "bob in #dev on node B", func() bool { return bob.Room().Name() == "#dev" })
+		a.Handle(root, "/rmroom #dev")
+		waitFor(t, "bob back in the default room", func() bool { return bob.Room() == b.lobby })
+	})
+
 	t.Run("a ban made on one is enforced on the other", func(t *testing.T) {
 		a.Handle(root, "/ban SHA256:mallory spam")
 		waitFor(t, "mallory, on node B, disconnected", malloryPeer.disconnected)
