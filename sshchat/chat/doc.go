@@ -41,14 +41,15 @@
 //
 // Several nodes may share one chat: their hubs share a store and a Bus
 // (bus.go). Shared, and so reached only through the store and the bus:
-// history and each room's sequence numbers, nick ownership, rooms and
-// topics, bans, mutes and operators (each change is published so that
-// every hub reads it again and enforces it), preferences, kept private
-// messages. Node-local on purpose: sessions and members, outboxes, who is
-// online here under which nick (a nick online on another node is still
-// owned through the store), guest numbering and guest mutes, pacing and
-// the hourly limits, the history budget, the loaded rooms' recent lines,
-// the allowlist and the admins file (each node reads its own files).
+// history and each room's sequence numbers, nick ownership, rooms, their
+// number and topics, bans, mutes and operators (each change is published
+// so that every hub reads it again and enforces it), preferences, kept
+// private messages; and, where the store offers them (store.Presence,
+// store.GuestNumbers; a store of one node need not), who is online under
+// which nick and guest numbering (presence.go, guests.go). Node-local on
+// purpose: sessions and members, outboxes, guest mutes, pacing and the
+// hourly limits, the history budget, the loaded rooms' recent lines, the
+// allowlist and the admins file (each node reads its own files).
 //
 // Who may wait on the store: a member's own reader, which hands its room's
 // backlog to the store itself when no pump is running (no goroutine hop on
