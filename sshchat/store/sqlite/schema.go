@@ -116,6 +116,9 @@ var migrations = []migration{
 		`UPDATE nicks SET seen = claimed`,
 		`CREATE INDEX nicks_seen ON nicks (seen)`,
 	)},
+	// Read markers: the last line of each room each key was shown (see
+	// markers.go).
+	{"read markers", createMarkers},
 }
 
 // execAll returns a step that runs each statement in turn.
