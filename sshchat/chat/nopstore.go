@@ -55,9 +55,7 @@ func (nopStore) ExpireNicks(context.Context, time.Time) (int64, error) { return 
 func (nopStore) ReleaseNick(context.Context, string) (string, error)   { return "", nil }
 
 func (nopStore) ReadMarkers(context.Context, string, int) ([]store.Marker, error) { return nil, nil }
-func (nopStore) SetReadMarker(context.Context, string, string, uint64, time.Time) error {
-	return nil
-}
+func (nopStore) SetReadMarkers(context.Context, []store.MarkerUpdate) error       { return nil }
 func (nopStore) Since(context.Context, string, uint64, int) ([]store.Message, error) {
 	return nil, nil
 }

@@ -14,6 +14,13 @@ type Marker struct {
 	Updated time.Time // when the marker last moved
 }
 
+// MarkerUpdate is one move of a read marker.
+type MarkerUpdate struct {
+	Key, Room string
+	Seq       uint64
+	Updated   time.Time
+}
+
 // Markers keeps read markers, so that someone coming back sees what they
 // missed. A marker belongs to a key (bots use a key of their own, see the
 // chat package) and a room; a room that no longer exists has no marker.
@@ -21,9 +28,10 @@ type Markers interface {
 	// ReadMarkers returns up to limit markers of key for rooms that exist,
 	// the most recently moved first.
 	ReadMarkers(ctx context.Context, key string, limit int) ([]Marker, error)
-	// SetReadMarker moves key's marker in room forward to seq: a marker
-	// never moves back (two sessions of one key may report out of order).
-	SetReadMarker(ctx context.Context, key, room string, seq uint64, at time.Time) error
+	// SetReadMarkers moves each marker forward to its Seq, all in one
+	// write: a marker never moves back (two sessions of one key may report
+	// out of order). Updated is when it moved.
+	SetReadMarkers(ctx context.Context, marks []MarkerUpdate) error
 	// Since returns up to limit lines people said in room (messages and
 	// emotes) with Seq > after, oldest first: the first limit such lines.
 	Since(ctx context.Context, room string, after uint64, limit int) ([]Message, error)

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/sshchat/sshchat/sshchat/store"
 )
@@ -55,16 +54,38 @@ func (s *Store) ReadMarkers(ctx context.Context, key string, limit int) ([]store
 	return out, nil
 }
 
-// SetReadMarker moves key's marker in room forward to seq.
-func (s *Store) SetReadMarker(ctx context.Context, key, room string, seq uint64, at time.Time) error {
-	if key == "" || room == "" {
-		return fmt.Errorf("set read marker: key and room are needed")
+// SetReadMarkers moves each marker forward to its Seq, in one transaction.
+func (s *Store) SetReadMarkers(ctx context.Context, marks []store.MarkerUpdate) error {
+	if len(marks) == 0 {
+		return nil
 	}
-	_, err := s.exec(ctx, "set read marker of "+room, `INSERT INTO markers (key, fold, seq, updated)
+	if err := s.usable(); err != nil {
+		return fmt.Errorf("set read markers: %w", err)
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("set read markers: begin: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO markers (key, fold, seq, updated)
 		VALUES (?, ?, ?, ?) ON CONFLICT (key, fold) DO UPDATE SET
-		seq = max(seq, excluded.seq), updated = excluded.updated`,
-		key, store.Fold(room), clampSeq(seq), at.UnixMicro())
-	return err
+		seq = max(seq, excluded.seq), updated = max(updated, excluded.updated)`)
+	if err != nil {
+		return fmt.Errorf("set read markers: %w", err)
+	}
+	defer stmt.Close()
+	for _, m := range marks {
+		if m.Key == "" || m.Room == "" {
+			return fmt.Errorf("set read markers: a marker needs a key and a room")
+		}
+		if _, err := stmt.ExecContext(ctx, m.Key, store.Fold(m.Room), clampSeq(m.Seq), m.Updated.UnixMicro()); err != nil {
+			return fmt.Errorf("set read marker of %s: %w", m.Room, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("set read markers: commit: %w", err)
+	}
+	return nil
 }
 
 // saidKinds is the SQL list of the kinds history shows.

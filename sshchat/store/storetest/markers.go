@@ -32,11 +32,16 @@ func testMarkers(t *testing.T, s store.Store) {
 	if len(ms) != 0 {
 		t.Fatalf("markers of a new key = %+v", ms)
 	}
-	must(t, s.SetReadMarker(ctx(t), alice, "#lobby", 20, base))
-	must(t, s.SetReadMarker(ctx(t), alice, "#LOBBY", 5, base.Add(time.Second))) // never back
-	must(t, s.SetReadMarker(ctx(t), alice, "#dev", 2, base.Add(2*time.Second)))
-	must(t, s.SetReadMarker(ctx(t), bob, "#lobby", 1, base))
-	must(t, s.SetReadMarker(ctx(t), alice, "#gone", 1, base.Add(3*time.Second))) // no such room
+	must(t, s.SetReadMarkers(ctx(t), []store.MarkerUpdate{{Key: alice, Room: "#lobby", Seq: 20, Updated: base}}))
+	must(t, s.SetReadMarkers(ctx(t), []store.MarkerUpdate{
+		{Key: alice, Room: "#LOBBY", Seq: 5, Updated: base.Add(time.Second)}, // never back
+		{Key: alice, Room: "#dev", Seq: 2, Updated: base.Add(2 * time.Second)},
+		{Key: bob, Room: "#lobby", Seq: 1, Updated: base},
+		{Key: alice, Room: "#gone", Seq: 1, Updated: base.Add(3 * time.Second)}, // no such room
+	}))
+	if err := s.SetReadMarkers(ctx(t), []store.MarkerUpdate{{Room: "#lobby", Seq: 1}}); err == nil {
+		t.Error("a marker without a key was accepted")
+	}
 
 	ms, err = s.ReadMarkers(ctx(t), alice, 10)
 	must(t, err)
