@@ -220,6 +220,7 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 		putBuffer(pooled)
 		if err == nil {
 			se.srv.hub.FanoutWritten(m, events) // the fan-out latency histogram
+			se.srv.hub.MarkShown(m, events)     // read markers
 		}
 		clear(events)
 		if cap(events) > 64 {

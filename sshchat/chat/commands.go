@@ -19,7 +19,7 @@ type command struct {
 var commandOrder = []string{
 	"help", "nick", "me", "msg", "reply", "who", "whois", "whoami",
 	"join", "part", "rooms", "topic", "history", "search",
-	"away", "back", "ignore", "unignore", "theme", "timestamp", "tz", "bell", "quit",
+	"unread", "markread", "away", "back", "ignore", "unignore", "theme", "timestamp", "tz", "bell", "quit",
 }
 
 var commands map[string]*command
@@ -54,6 +54,7 @@ func init() {
 	}
 	addModerationCommands()
 	addResourceCommands()
+	addCatchUpCommands()
 }
 
 var aliases = map[string]string{"names": "who", "exit": "quit", "w": "who", "m": "msg", "query": "msg", "r": "reply", "leave": "part", "j": "join"}

@@ -105,6 +105,7 @@ type Hub struct {
 	roomCreations *hourlyLimiter
 	nickClaims    *hourlyLimiter
 	nickSweep     atomic.Int64 // unix nanoseconds of the last nick expiry sweep
+	marks         *markCache   // read markers not yet written (markers.go)
 
 	stop    chan struct{}
 	stopped sync.Once
@@ -163,6 +164,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		stop:          make(chan struct{}),
 		roomCreations: newHourlyLimiter(cfg.RoomsPerHour, defaultTracked),
 		nickClaims:    newHourlyLimiter(cfg.NickClaimsPerHour, defaultTracked),
+		marks:         newMarkCache(),
 	}
 	if cfg.Retention > 0 {
 		// Before the rooms load their recent lines, so none past
@@ -236,7 +238,7 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	if !id.Bot {
 		h.seedRoom(room)
 	}
-	room.join(m, !id.Bot)
+	h.enterRoom(m, room, !id.Bot, true)
 	h.deliverOffline(m)
 	room.announcer.joined(nick)
 	return m, nil
@@ -549,6 +551,7 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 			}
 		}
 		m.out.Close()
+		h.reportMarks(m)
 		m.leaveReason.Store(&reason)
 		close(m.done)
 		if !m.hidden {
@@ -593,6 +596,7 @@ func (h *Hub) Close() {
 	}
 	h.stopped.Do(func() { close(h.stop) })
 	h.bg.Wait()
+	h.closeMarks()
 }
 
 func (h *Hub) roomListLocked() []*Room {

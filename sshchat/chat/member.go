@@ -68,6 +68,8 @@ type Member struct {
 
 	pacer *pacer // used only by the member's reader
 
+	marks memberMarks // what the member was shown, for read markers (markers.go)
+
 	leaveOnce   sync.Once
 	done        chan struct{}
 	leaveReason atomic.Pointer[string]
