@@ -171,7 +171,7 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, fmt.Sprintf("Your key does not own %s: %s.", wanted, borrowOnly))
 	}
 	if room != nil {
-		room.publish(&Event{Kind: KindAnnounce, Text: old + " is now known as " + wanted + "."}, nil)
+		room.publish(&Event{Kind: KindAnnounce, Text: old + " is now known as " + wanted + "."}, &m.inflight)
 	}
 }
 

@@ -148,5 +148,5 @@ func (h *Hub) cmdTopic(m *Member, args string) {
 	room.setTopic(topic)
 	h.saveRoom(room)
 	h.audit(m, "topic", room.Name(), topic)
-	room.publish(&Event{Kind: KindAnnounce, Text: fmt.Sprintf("%s set the topic: %s", m.Nick(), topic)}, nil)
+	room.publish(&Event{Kind: KindAnnounce, Text: fmt.Sprintf("%s set the topic: %s", m.Nick(), topic)}, &m.inflight)
 }
