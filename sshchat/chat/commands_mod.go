@@ -371,7 +371,7 @@ func (h *Hub) cmdModlog(m *Member, args string) {
 	}
 	h.notice(m, fmt.Sprintf("Last %d moderation %s:", len(entries), plural(len(entries), "action", "actions")))
 	for _, e := range entries {
-		line := fmt.Sprintf("  %s %s %s %s", e.Time.UTC().Format("2006-01-02 15:04"), e.Actor, e.Action, e.Target)
+		line := fmt.Sprintf("  %s %s %s %s", inZone(m, e.Time), e.Actor, e.Action, e.Target)
 		if e.Reason != "" {
 			line += ": " + e.Reason
 		}

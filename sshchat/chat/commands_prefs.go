@@ -34,7 +34,7 @@ func (h *Hub) loadPrefs(id Identity) *Prefs {
 			p.Theme = t
 		}
 		p.Timestamps = saved[prefTimestamp] == "on"
-		if loc, err := time.LoadLocation(saved[prefTZ]); err == nil && saved[prefTZ] != "" {
+		if loc, err := parseZone(saved[prefTZ]); err == nil {
 			p.Zone = loc
 		}
 		for mode, name := range bellNames {
@@ -44,7 +44,7 @@ func (h *Hub) loadPrefs(id Identity) *Prefs {
 		}
 	}
 	if id.TZ != "" {
-		if loc, err := time.LoadLocation(id.TZ); err == nil {
+		if loc, err := parseZone(id.TZ); err == nil {
 			p.Zone = loc
 		}
 	}
@@ -114,8 +114,8 @@ func (h *Hub) cmdTZ(m *Member, args string) {
 		h.notice(m, fmt.Sprintf("Your time zone is %s (%s). /tz Europe/Warsaw changes it.", zone, h.cfg.Now().In(zone).Format("15:04 MST")))
 		return
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || strings.Contains(name, "..") {
+	loc, err := parseZone(name)
+	if err != nil {
 		h.notice(m, fmt.Sprintf("Unknown time zone %q: use a name like Europe/Warsaw, America/New_York or UTC.", sanitize.Truncate(name, 64)))
 		return
 	}

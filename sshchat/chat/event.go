@@ -49,6 +49,10 @@ type Event struct {
 	// clock), for the fan-out latency histogram; zero for other events.
 	accepted time.Time
 
+	// zone is the time zone of a history line's recipient (replays are
+	// copies made for one member); nil: UTC.
+	zone *time.Location
+
 	rendered [numStyles]atomic.Pointer[[]byte]
 	lower    atomic.Pointer[string] // Text folded to lower case, for mentions
 }

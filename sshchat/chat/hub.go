@@ -394,6 +394,7 @@ func (h *Hub) welcome(m *Member, wanted, nick, why string, online int) {
 	case sanitize.FoldNick(wanted) != sanitize.FoldNick(nick):
 		h.notice(m, fmt.Sprintf("%s is in use, so you are %s. Type /nick NAME to change it.", wanted, nick))
 	}
+	h.zoneNotice(m)
 	room := m.Room()
 	h.notice(m, fmt.Sprintf("Welcome to %s, %s! %d online. Type /help for commands.", room.Name(), nick, online))
 	if topic := room.Topic(); topic != "" {
