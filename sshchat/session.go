@@ -102,6 +102,9 @@ func (s *Server) handleSession(sess ssh.Session) {
 	id.NoColor = env["NO_COLOR"] != "" || term == "dumb"
 	id.TZ = env["TZ"]
 	id.Bot = bot
+	if isPty {
+		id.Width = func() int { w, _ := st.dims(); return w }
+	}
 	se := &session{srv: s, ssh: sess, conn: conn}
 	m, err := s.hub.Join(id, se)
 	if err != nil {

@@ -79,25 +79,7 @@ func (h *Hub) usage(m *Member, name string) {
 	h.notice(m, "Usage: "+commands[name].usage)
 }
 
-func (h *Hub) cmdHelp(m *Member, _ string) {
-	var b strings.Builder
-	b.WriteString("Commands:")
-	for _, name := range commandOrder {
-		c := commands[name]
-		fmt.Fprintf(&b, "\n  %-22s %s", c.usage, c.help)
-	}
-	if h.isOperator(m) {
-		b.WriteString("\nOperator commands:")
-		for _, name := range moderationOrder {
-			c := commands[name]
-			fmt.Fprintf(&b, "\n  %-22s %s", c.usage, c.help)
-		}
-	}
-	b.WriteString("\nStart a line with // to say something that begins with /.")
-	for _, line := range strings.Split(b.String(), "\n") {
-		h.notice(m, line)
-	}
-}
+func (h *Hub) cmdHelp(m *Member, args string) { h.cmdHelpTopic(m, args) } // help.go
 
 func (h *Hub) cmdNick(m *Member, args string) {
 	wanted, extra := splitWord(args)
