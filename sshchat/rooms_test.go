@@ -243,7 +243,7 @@ func TestPrivateMessages(t *testing.T) {
 	}
 	alice.WaitFor("*** dave left #lobby.")
 	out := block(t, alice, "/msg dave are you around?")
-	want := "-> *dave* are you around?\n*** dave is away; your message is kept and will be shown when they connect.\n"
+	want := "-> *dave* are you around?\n*** dave is offline; your message is kept and will be shown when they connect.\n"
 	if out != want {
 		t.Errorf("/msg to an absent owner: got\n%s\nwant\n%s", out, want)
 	}
@@ -253,12 +253,12 @@ func TestPrivateMessages(t *testing.T) {
 
 	srv = restart(t, srv)
 	dave = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "dave", Key: daveKey})
-	dave.WaitFor("*** 1 message while you were away:\n")
+	dave.WaitFor("*** 1 message while you were offline:\n")
 	text := dave.WaitUntil("the kept message", func(text string) bool {
-		i := strings.Index(text, "*** 1 message while you were away:\n")
+		i := strings.Index(text, "*** 1 message while you were offline:\n")
 		return i >= 0 && strings.Contains(text[i:], "*alice* are you around?\n")
 	})
-	i := strings.Index(text, "*** 1 message while you were away:\n")
+	i := strings.Index(text, "*** 1 message while you were offline:\n")
 	next := lines(text[i:])[1]
 	if !historyPrefix.MatchString(next) || strings.TrimPrefix(next, historyPrefix.FindString(next)) != "*alice* are you around?" {
 		t.Errorf("the kept message is shown as %q, want \"[time] *alice* are you around?\" right after the notice", next)
@@ -273,7 +273,7 @@ func TestPrivateMessages(t *testing.T) {
 	alice.WaitFor("dave left #lobby.")
 	again := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "dave", Key: daveKey})
 	again.WaitFor("Welcome to #lobby, dave!")
-	if out := block(t, again, "/whoami"); strings.Contains(again.Text(), "while you were away") {
+	if out := block(t, again, "/whoami"); strings.Contains(again.Text(), "while you were offline") {
 		t.Errorf("the kept message was delivered twice:\n%s%s", again.Text(), out)
 	}
 }

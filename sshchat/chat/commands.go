@@ -30,7 +30,7 @@ func init() {
 		"help":    {usage: "/help", help: "show this list", run: (*Hub).cmdHelp},
 		"nick":    {usage: "/nick NAME", help: "change your nick (your key then owns it)", run: (*Hub).cmdNick},
 		"me":      {usage: "/me ACTION", help: "say that you do something", run: (*Hub).cmdMe},
-		"msg":     {usage: "/msg NICK TEXT", help: "private message (kept for them if they are away)", run: (*Hub).cmdMsg},
+		"msg":     {usage: "/msg NICK TEXT", help: "private message (kept for them if they are offline)", run: (*Hub).cmdMsg},
 		"reply":   {usage: "/reply TEXT", help: "answer the last private message", run: (*Hub).cmdReply},
 		"who":     {usage: "/who", help: "who is in this room (also /names)", run: (*Hub).cmdWho},
 		"whois":   {usage: "/whois NICK", help: "who someone is", run: (*Hub).cmdWhois},
@@ -48,9 +48,9 @@ func init() {
 		"ignore":    {usage: "/ignore [NICK]", help: "hide someone's lines from you (or list whom)", run: (*Hub).cmdIgnore},
 		"unignore":  {usage: "/unignore NICK", help: "see their lines again", run: (*Hub).cmdUnignore},
 		"theme":     {usage: "/theme [NAME]", help: "list or switch colour themes", run: (*Hub).cmdTheme},
-		"timestamp": {usage: "/timestamp on|off", help: "show the time of each line", run: (*Hub).cmdTimestamp},
+		"timestamp": {usage: "/timestamp [on|off]", help: "show the time of each line", run: (*Hub).cmdTimestamp},
 		"tz":        {usage: "/tz [ZONE]", help: "your time zone, e.g. Europe/Warsaw", run: (*Hub).cmdTZ},
-		"bell":      {usage: "/bell on|off|mentions", help: "when your terminal bell rings", run: (*Hub).cmdBell},
+		"bell":      {usage: "/bell [on|off|mentions]", help: "when your terminal bell rings", run: (*Hub).cmdBell},
 	}
 	addModerationCommands()
 	addResourceCommands()

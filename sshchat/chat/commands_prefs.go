@@ -94,6 +94,9 @@ func (h *Hub) cmdTimestamp(m *Member, args string) {
 	case "on":
 		on = true
 	case "off":
+	case "":
+		h.notice(m, fmt.Sprintf("Timestamps are %s. /timestamp on|off changes it.", map[bool]string{true: "on", false: "off"}[m.Prefs().Timestamps]))
+		return
 	default:
 		h.usage(m, "timestamp")
 		return
@@ -126,6 +129,10 @@ func (h *Hub) cmdTZ(m *Member, args string) {
 
 func (h *Hub) cmdBell(m *Member, args string) {
 	want := strings.ToLower(strings.TrimSpace(args))
+	if want == "" {
+		h.notice(m, fmt.Sprintf("Bell: %s. /bell on|off|mentions changes it.", bellNames[m.Prefs().Bell]))
+		return
+	}
 	for mode, name := range bellNames {
 		if want == name {
 			m.updatePrefs(func(p *Prefs) { p.Bell = mode })

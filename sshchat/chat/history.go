@@ -58,7 +58,7 @@ func (h *Hub) deliverOffline(m *Member) {
 	events := replaysOf(msgs)
 	// Messages taken from the mailbox must not be lost: those that do not
 	// fit now go back to it, for the next login.
-	heading := fmt.Sprintf("%d %s while you were away:", len(msgs), plural(len(msgs), "message", "messages"))
+	heading := fmt.Sprintf("%d %s while you were offline:", len(msgs), plural(len(msgs), "message", "messages"))
 	left := pushReplay(m, heading, events, m.out.free()-mailboxReserve, messageUnit)
 	for _, msg := range msgs[:left] {
 		if err := h.store.SaveOffline(ctx, msg); err != nil {

@@ -386,13 +386,16 @@ func (h *Hub) welcome(m *Member, wanted, nick, why string, online int) {
 	}
 	switch {
 	case m.key() == "":
-		h.notice(m, fmt.Sprintf("You have no SSH key, so you are the guest %s. Connect with a key to own a nick.", nick))
+		h.notice(m, guestWelcome(nick))
 	case why != "":
 		h.notice(m, fmt.Sprintf("%s, so you are %s. Type /nick NAME to change it.", why, nick))
 	case wanted == "":
 		h.notice(m, fmt.Sprintf("Your user name has no usable characters, so you are %s. Type /nick NAME to change it.", nick))
 	case sanitize.FoldNick(wanted) != sanitize.FoldNick(nick):
 		h.notice(m, fmt.Sprintf("%s is in use, so you are %s. Type /nick NAME to change it.", wanted, nick))
+	}
+	if note := nickNameNote(m.identity.User, wanted); note != "" {
+		h.notice(m, note)
 	}
 	h.zoneNotice(m)
 	room := m.Room()
