@@ -50,3 +50,25 @@ func TestWordsSayWhatHappened(t *testing.T) {
 	}
 	carol2.WaitFor("*plain* now?")
 }
+
+// TestIgnoreListSurvivesRestart: the ignore list is kept with the key like
+// the other preferences.
+func TestIgnoreListSurvivesRestart(t *testing.T) {
+	srv := startDurable(t, sshchat.Config{})
+	aliceKey, spamKey := sshchattest.NewKey(t), sshchattest.NewKey(t)
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
+	spam := dialWelcome(t, srv.Addr, sshchattest.Options{User: "spammer", Key: spamKey})
+	alice.Send("/ignore spammer")
+	alice.WaitFor("Ignoring spammer")
+	srv = restart(t, srv, alice, spam)
+	alice = dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
+	spam = dialWelcome(t, srv.Addr, sshchattest.Options{User: "spammer", Key: spamKey})
+	spam.Send("buy now")
+	spam.Send("/msg alice buy now privately")
+	spam.WaitFor("-> *alice* buy now privately")
+	alice.Send("/ignore")
+	alice.WaitFor("*** You ignore: spammer")
+	if strings.Contains(alice.Text(), "buy now") {
+		t.Errorf("alice sees an ignored key after a restart:\n%s", alice.Text())
+	}
+}

@@ -219,6 +219,7 @@ func (h *Hub) editIgnored(m *Member, edit func(map[string]bool)) {
 	}
 	edit(next)
 	m.ignored.Store(&next)
+	h.saveIgnored(m)
 }
 
 func (h *Hub) listIgnored(m *Member) {

@@ -218,6 +218,7 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	m.lastActive.Store(now.UnixNano())
 	m.colour = id.Terminal && !id.NoColor
 	m.prefs.Store(h.loadPrefs(id))
+	h.loadIgnored(m)
 
 	wanted := sanitize.Nick(id.User)
 	candidates, why := h.nickCandidates(wanted, m.key(), id.Addr)
