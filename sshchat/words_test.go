@@ -1,6 +1,7 @@
 package sshchat_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -70,5 +71,21 @@ func TestIgnoreListSurvivesRestart(t *testing.T) {
 	alice.WaitFor("*** You ignore: spammer")
 	if strings.Contains(alice.Text(), "buy now") {
 		t.Errorf("alice sees an ignored key after a restart:\n%s", alice.Text())
+	}
+}
+
+// TestPacedPasteSaysLinesAreQueued: a paste that outruns the pace is told,
+// once, that its lines are queued and how fast they go out.
+func TestPacedPasteSaysLinesAreQueued(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{Rate: 50, Burst: 5})
+	c := dialWelcome(t, srv.Addr, sshchattest.Options{User: "paster"})
+	var paste strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&paste, "pasted %02d\n", i)
+	}
+	c.Write(paste.String())
+	text := c.WaitFor("paster: pasted 19\n")
+	if n := strings.Count(text, "*** Your lines are queued and sent at 50 a second; nothing is lost."); n != 1 {
+		t.Errorf("the queued notice was shown %d times:\n%s", n, text)
 	}
 }
