@@ -195,3 +195,59 @@ func TestScreenHistoryInOwnZone(t *testing.T) {
 	s.typeLine("/tz")
 	s.waitFor("Your time zone is Asia/Tokyo (23:00 JST)")
 }
+
+// TestScreenCatchUpAfterADay: alice comes back after a day in a real
+// terminal and sees what she missed, in her zone: the summary, the lines
+// that name her, then the unread lines of #lobby. (README's "Catching up"
+// shows this screen.)
+func TestScreenCatchUpAfterADay(t *testing.T) {
+	clock := newFakeClock(time.Date(2026, 11, 26, 17, 30, 0, 0, time.UTC))
+	srv := sshchattest.Start(t, sshchat.Config{Now: clock.Now})
+	h := newOpenSSHHost(t, srv.Addr)
+	keyPath := writeClientKey(t, h.dir, "alice")
+	o := opensshOptions{User: "alice", KeyPath: keyPath, Options: []string{"-o", "SetEnv=TZ=Europe/Warsaw"}}
+	s := startScreen(t, h, 80, 24, o)
+	s.waitFor("[alice #lobby]")
+	s.typeLine("/join #dev")
+	s.waitFor("[alice #dev]")
+	s.typeLine("/part")
+	s.waitFor("[alice #lobby]")
+	s.typeLine("see you tomorrow")
+	s.waitFor("alice: see you tomorrow")
+	_ = s.tmux("kill-server")
+
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
+	bob.WaitFor("Welcome")
+	say := func(c *sshchattest.Client, after time.Duration, text string) {
+		clock.Advance(after)
+		c.Send(text)
+		c.WaitFor(": " + text + "\n")
+	}
+	say(bob, 14*time.Hour, "morning all")
+	say(bob, 20*time.Minute, "alice, the deploy is at noon")
+	say(bob, 2*time.Hour, "build is green")
+	carol := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol"})
+	say(carol, time.Hour, "@alice can you review #42?")
+	say(carol, 5*time.Minute, "lunch?")
+	bob.Send("/join #dev")
+	bob.WaitFor("You are now in #dev.")
+	say(bob, time.Hour, "migrations merged")
+	say(bob, time.Minute, "tests take 70 s now")
+	clock.Advance(5 * time.Hour)
+
+	s = startScreen(t, h, 80, 24, o)
+	rows := s.waitFor("[alice #lobby]")
+	text := strings.Join(rows, "\n")
+	t.Logf("alice's screen after a day away:\n%s", text)
+	for _, want := range []string{
+		"*** #lobby: 5 new lines, 2 mention you; #dev: 2 new lines",
+		"*** 2 lines that mention you in #lobby:",
+		"*** 5 new lines in #lobby since you were last here:",
+		"[2026-11-27 08:50] bob: alice, the deploy is at noon", // 07:50 UTC
+		"[2026-11-27 11:55] carol: lunch?",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the screen does not show %q", want)
+		}
+	}
+}
