@@ -18,7 +18,7 @@ func TestSeveralClientsChat(t *testing.T) {
 	bob.WaitFor("Welcome to #lobby, bob! 2 online.")
 	bot := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bot"})
 	bot.WaitFor("Welcome to #lobby, bot! 3 online.")
-	alice.WaitFor("bot joined #lobby. (3 online)")
+	alice.WaitFor("bot joined #lobby. (3 here)")
 
 	alice.Send("hello from alice")
 	bob.Send("hi alice")

@@ -99,7 +99,7 @@ func (a *announcer) publishPendingLocked() {
 		if r.joined {
 			verb = "joined"
 		}
-		text := fmt.Sprintf("%s %s %s. (%d online)", a.names(r.nicks), verb, a.room.name, online)
+		text := fmt.Sprintf("%s %s %s. (%d here)", a.names(r.nicks), verb, a.room.name, online) // "online" is the whole server
 		a.room.publish(&Event{Kind: KindAnnounce, Text: text}, nil)
 	}
 	a.pending = a.pending[:0]
