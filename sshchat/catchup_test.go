@@ -41,7 +41,8 @@ func historyLinesAfter(t *testing.T, text, heading string) []string {
 // lines that name her first, then exactly the 30 unread lines; after a
 // second reconnect nothing is replayed again.
 func TestCatchUpAfterAbsence(t *testing.T) {
-	srv := sshchattest.Start(t, sshchat.Config{})
+	clock := newFakeClock(time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC))
+	srv := sshchattest.Start(t, sshchat.Config{Now: clock.Now})
 	aliceKey := sshchattest.NewKey(t)
 	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
 	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
@@ -51,6 +52,7 @@ func TestCatchUpAfterAbsence(t *testing.T) {
 	alice.WaitFor("You are now in #lobby.")
 	alice.Send("before I go")
 	bob.WaitFor("alice: before I go")
+	alice.WaitFor("alice: before I go") // shown to her too: read
 	alice.Close()
 	bob.WaitFor("alice left")
 
@@ -91,13 +93,14 @@ func TestCatchUpAfterAbsence(t *testing.T) {
 	if strings.Contains(text, "before I go") {
 		t.Errorf("a line alice had seen was replayed:\n%s", text)
 	}
-	alice.Send("/unread")
+	alice.Send("/unread") // /unread answers a key once every 5 s
 	alice.WaitFor("#dev: 3 new lines\n")
 	alice.Send("/join #dev")
 	text = alice.WaitFor("bob: dev line 3\n")
 	if got := historyLinesAfter(t, text, "*** 3 new lines in #dev since you were last here:"); len(got) != 3 {
 		t.Errorf("#dev unread lines: %q", got)
 	}
+	clock.Advance(5 * time.Second)
 	alice.Send("/unread")
 	alice.WaitFor("*** Nothing unread.")
 	alice.Close()
@@ -105,6 +108,7 @@ func TestCatchUpAfterAbsence(t *testing.T) {
 
 	alice = dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
 	text = alice.WaitFor("No new lines in #lobby since you were last here.")
+	clock.Advance(5 * time.Second)
 	alice.Send("/unread")
 	text = alice.WaitFor("*** Nothing unread.")
 	if !hasLine(text, "*** Nothing new since you were last here.") {
@@ -267,5 +271,33 @@ func TestBridgeResumesFromItsMarkerWithoutLossOrRepeat(t *testing.T) {
 	sess.Stderr = &stderr
 	if err := sess.Run("tail --since-marker"); err == nil || !strings.Contains(stderr.String(), "needs an SSH key") {
 		t.Errorf("a guest's tail --since-marker: %v, stderr %q", err, stderr.String())
+	}
+}
+
+// TestUnreadFloodIsCapped: /unread reads many rows at its bounds, so a key
+// gets one answer every 5 seconds, whichever of its sessions asks.
+func TestUnreadFloodIsCapped(t *testing.T) {
+	clock := newFakeClock(time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC))
+	srv := sshchattest.Start(t, sshchat.Config{Now: clock.Now})
+	key := sshchattest.NewKey(t)
+	one := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: key})
+	two := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: key})
+	one.WaitFor("alice_2 joined")
+	if got := block(t, one, "/unread"); got != "*** Nothing unread.\n" {
+		t.Errorf("first /unread: %q", got)
+	}
+	for range 50 {
+		two.Send("/unread")
+	}
+	block(t, two, "/unread")
+	if n := strings.Count(two.Text(), "*** /unread answers once every 5 seconds; ask again in 5.\n"); n != 51 {
+		t.Errorf("the key's other session was told to wait %d times, want 51:\n%s", n, two.Text())
+	}
+	if n := strings.Count(two.Text(), "Nothing unread"); n != 0 {
+		t.Errorf("the flood was answered %d times", n)
+	}
+	clock.Advance(5 * time.Second)
+	if got := block(t, two, "/unread"); got != "*** Nothing unread.\n" {
+		t.Errorf("/unread after 5 s: %q", got)
 	}
 }

@@ -39,7 +39,7 @@ func TestTwentyClientsTenLinesLoseNothing(t *testing.T) {
 		cs = append(cs, c)
 	}
 	for _, c := range cs {
-		c.WaitFor(fmt.Sprintf("%d online", clients)) // the last join, possibly coalesced
+		c.WaitFor(fmt.Sprintf("%d here", clients)) // the last join, possibly coalesced
 	}
 	for l := range lines {
 		for i, c := range cs {

@@ -215,6 +215,9 @@ func TestScreenCatchUpAfterADay(t *testing.T) {
 	s.typeLine("see you tomorrow")
 	s.waitFor("alice: see you tomorrow")
 	_ = s.tmux("kill-server")
+	// Lines written to her connection before the server notices it is
+	// gone count as shown: wait until it has.
+	waitMetrics(t, srv, "alice's session ended", func(m map[string]float64) bool { return m[`sshchat_sessions_open{kind="pty"}`] == 0 })
 
 	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
 	bob.WaitFor("Welcome")

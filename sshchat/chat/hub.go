@@ -106,6 +106,7 @@ type Hub struct {
 	nickClaims    *hourlyLimiter
 	nickSweep     atomic.Int64 // unix nanoseconds of the last nick expiry sweep
 	marks         *markCache   // read markers not yet written (markers.go)
+	unreadAsks    askLimiter   // when each key last asked /unread (catchup.go)
 
 	stop    chan struct{}
 	stopped sync.Once
