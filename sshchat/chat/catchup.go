@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
-	"strings"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
 	"github.com/sshchat/sshchat/sshchat/store"
