@@ -41,7 +41,7 @@ const (
 // askLimiter remembers when each key last asked for a summary, so that the
 // work holds across all of a key's sessions.
 type askLimiter struct {
-	mu   sync.Mutex // tier: innermost; no I/O under it
+	mu   sync.Mutex // tier: leaf; no I/O under it
 	last map[string]time.Time
 }
 

@@ -36,7 +36,7 @@ const (
 // memberMarks is what one member was shown, by room: the highest Seq of
 // each room that their writer wrote.
 type memberMarks struct {
-	mu       sync.Mutex // tier: innermost (taken under Room.mu on joining); no I/O under it
+	mu       sync.Mutex // tier 5: after Room.mu (taken under it on joining); no I/O under it
 	shown    map[string]uint64
 	reported time.Time // when shown was last handed to the cache
 	// tail is set for a one-shot tail that asked for its marker; other
@@ -53,7 +53,7 @@ type markKey struct{ key, room string }
 // cache is empty (or a write failed: the next report tries again), so a
 // busy server writes one batch per store round trip, not one per report.
 type markCache struct {
-	mu       sync.Mutex // tier: innermost; no I/O under it
+	mu       sync.Mutex // tier: leaf; no I/O under it
 	pending  map[markKey]store.MarkerUpdate
 	flushing bool          // a flusher runs
 	idle     chan struct{} // closed when the running flusher ends
