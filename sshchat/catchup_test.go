@@ -283,6 +283,7 @@ func TestUnreadFloodIsCapped(t *testing.T) {
 	one := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: key})
 	two := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: key})
 	one.WaitFor("alice_2 joined")
+	two.WaitFor("alice_2 joined")
 	if got := block(t, one, "/unread"); got != "*** Nothing unread.\n" {
 		t.Errorf("first /unread: %q", got)
 	}

@@ -25,6 +25,7 @@ func TestWordsSayWhatHappened(t *testing.T) {
 		t.Errorf("no explanation of the cut:\n%s", text)
 	}
 	plain := dialWelcome(t, srv.Addr, sshchattest.Options{User: "plain"})
+	plain.WaitFor("joined #lobby. (3 here)") // its own join, before the answers below
 	if strings.Contains(plain.Text(), "Your user name") {
 		t.Errorf("a usable user name was explained:\n%s", plain.Text())
 	}
@@ -45,6 +46,7 @@ func TestWordsSayWhatHappened(t *testing.T) {
 	}
 	carol2 := dialWelcome(t, srv.Addr, sshchattest.Options{User: "carol2", Key: carolKey})
 	carol2.WaitFor("*plain* are you there")
+	plain.WaitFor("carol2 joined")
 	got := block(t, plain, "/msg carol now?")
 	if got != "*** carol is online as carol2; sent there.\n-> *carol2* now?\n" {
 		t.Errorf("/msg to an owner online under another nick: %q", got)
