@@ -12,7 +12,8 @@ import (
 )
 
 // BenchmarkCatchUpQueries measures what one room costs a catch-up at its
-// bounds: counting 10,000 unread lines and looking for mentions in 20,000.
+// bounds: counting 10,000 unread lines, and looking for mentions in the
+// last 5,000 (the chat's window) or 20,000.
 func BenchmarkCatchUpQueries(b *testing.B) {
 	s := open(b, filepath.Join(b.TempDir(), "bench.db"), Options{})
 	var ms []store.Message
@@ -30,11 +31,13 @@ func BenchmarkCatchUpQueries(b *testing.B) {
 			}
 		}
 	})
-	b.Run("MentionsSince", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := s.MentionsSince(ctx, "#busy", 0, "alice", "SHA256:x", 10); err != nil {
-				b.Fatal(err)
+	for _, window := range []uint64{5_000, 20_000} {
+		b.Run(fmt.Sprintf("MentionsSince/last=%d", window), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.MentionsSince(ctx, "#busy", 20_000-window, "alice", "SHA256:x", 10); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }
