@@ -188,12 +188,16 @@ func TestScreenHistoryInOwnZone(t *testing.T) {
 	clock.Advance(26 * time.Hour)
 
 	h := newOpenSSHHost(t, srv.Addr)
-	s := startScreen(t, h, 80, 24, opensshOptions{User: "tokyo", Options: []string{"-o", "SetEnv=TZ=Asia/Tokyo"}})
+	// Two variables in one SetEnv, as README says (OpenSSH keeps the
+	// first -o SetEnv only).
+	s := startScreen(t, h, 80, 24, opensshOptions{User: "tokyo", Options: []string{"-o", "SetEnv=TZ=Asia/Tokyo NO_COLOR=1"}})
 	s.waitFor("[tokyo #lobby]")
 	s.typeLine("/history 1")
 	s.waitFor("[2026-01-15 21:00] bob: noon in London")
 	s.typeLine("/tz")
 	s.waitFor("Your time zone is Asia/Tokyo (23:00 JST)")
+	s.typeLine("/theme")
+	s.waitFor("Your session shows no colour")
 }
 
 // TestScreenCatchUpAfterADay: alice comes back after a day in a real
