@@ -48,7 +48,7 @@ func drainText(m *Member) string {
 	return b.String()
 }
 
-func join(t *testing.T, h *Hub, user string) (*Member, *fakePeer) {
+func join(t testing.TB, h *Hub, user string) (*Member, *fakePeer) {
 	t.Helper()
 	p := &fakePeer{}
 	m, err := h.Join(Identity{User: user, Fingerprint: "SHA256:" + user}, p)
