@@ -302,3 +302,36 @@ func TestUnreadFloodIsCapped(t *testing.T) {
 		t.Errorf("/unread after 5 s: %q", got)
 	}
 }
+
+// TestMarkreadClearsAndGuestsHaveNoMarker: /markread clears what /unread
+// lists (the next /join shows nothing again), and a guest is told that
+// guests have no read marker.
+func TestMarkreadClearsAndGuestsHaveNoMarker(t *testing.T) {
+	srv := sshchattest.Start(t, sshchat.Config{})
+	key := sshchattest.NewKey(t)
+	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: key})
+	alice.Send("/join #dev")
+	alice.WaitFor("You are now in #dev.")
+	alice.Send("/part")
+	alice.WaitFor("You are now in #lobby.")
+	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob"})
+	bob.Send("/join #dev")
+	bob.WaitFor("You are now in #dev.")
+	bob.Send("unseen")
+	bob.WaitFor("bob: unseen")
+	alice.WaitFor("bob joined") // quiet from here on: answers below are exact
+	if got := block(t, alice, "/markread"); got != "*** Marked as read: #dev.\n" {
+		t.Errorf("/markread: %q", got)
+	}
+	start := len(alice.Text())
+	alice.Send("/join #dev")
+	text := alice.WaitCount("You are now in #dev.", 2)[start:]
+	if !strings.Contains(text, "*** No new lines in #dev since you were last here.") || strings.Contains(text, "unseen") {
+		t.Errorf("/join after /markread:\n%s", text)
+	}
+	guest := dialWelcome(t, srv.Addr, sshchattest.Options{Guest: true})
+	guest.Send("/unread")
+	guest.WaitFor("*** Guests have no read markers: connect with an SSH key to catch up on what you missed.")
+	guest.Send("/help")
+	guest.WaitFor("catch up on what you missed (read markers).")
+}

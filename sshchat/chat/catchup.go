@@ -338,6 +338,9 @@ func (h *Hub) cmdMarkread(m *Member, args string) {
 		if mk.Last <= mk.Seq || name != "" && FoldRoom(name) != FoldRoom(mk.Room) {
 			continue
 		}
+		if n, err := h.store.CountSince(ctx, mk.Room, mk.Seq, 1); err == nil && n == 0 {
+			continue // only announcements since: nothing to read
+		}
 		moved = append(moved, store.MarkerUpdate{Key: key, Room: mk.Room, Seq: mk.Last, Updated: now})
 		rooms = append(rooms, mk.Room)
 	}
