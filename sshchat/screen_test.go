@@ -178,7 +178,7 @@ func TestScreenHelpFitsAndWraps(t *testing.T) {
 }
 
 // TestScreenHistoryInOwnZone: a person whose client sends TZ sees history
-// in that zone, in a real terminal.
+// in that zone, in a real terminal of 80x24 and of 40x24.
 func TestScreenHistoryInOwnZone(t *testing.T) {
 	clock := newFakeClock(time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC))
 	srv := sshchattest.Start(t, sshchat.Config{Now: clock.Now})
@@ -188,16 +188,26 @@ func TestScreenHistoryInOwnZone(t *testing.T) {
 	clock.Advance(26 * time.Hour)
 
 	h := newOpenSSHHost(t, srv.Addr)
-	// Two variables in one SetEnv, as README says (OpenSSH keeps the
-	// first -o SetEnv only).
-	s := startScreen(t, h, 80, 24, opensshOptions{User: "tokyo", Options: []string{"-o", "SetEnv=TZ=Asia/Tokyo NO_COLOR=1"}})
-	s.waitFor("[tokyo #lobby]")
-	s.typeLine("/history 1")
-	s.waitFor("[2026-01-15 21:00] bob: noon in London")
-	s.typeLine("/tz")
-	s.waitFor("Your time zone is Asia/Tokyo (23:00 JST)")
-	s.typeLine("/theme")
-	s.waitFor("Your session shows no colour")
+	for _, cols := range []int{80, 40} {
+		t.Run(fmt.Sprint(cols), func(t *testing.T) {
+			user := fmt.Sprintf("tokyo%d", cols)
+			// Two variables in one SetEnv, as README says (OpenSSH
+			// keeps the first -o SetEnv only).
+			s := startScreen(t, h, cols, 24, opensshOptions{User: user, Options: []string{"-o", "SetEnv=TZ=Asia/Tokyo NO_COLOR=1"}})
+			s.waitFor(fmt.Sprintf("[%s #lobby]", user))
+			s.typeLine("/history 1")
+			s.waitFor("[2026-01-15 21:00] bob: noon in London")
+			s.typeLine("/tz")
+			// Other notices wrap where the terminal wraps them (only
+			// /help wraps itself): look for the words, not the line.
+			rows := s.waitFor("Asia/Tokyo (23:00")
+			if !strings.Contains(strings.Join(rows, "\n"), "JST)") {
+				t.Errorf("/tz does not name the zone:\n%s", strings.Join(rows, "\n"))
+			}
+			s.typeLine("/theme")
+			s.waitFor("shows no colour")
+		})
+	}
 }
 
 // TestScreenCatchUpAfterADay: alice comes back after a day in a real
