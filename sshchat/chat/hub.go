@@ -116,6 +116,8 @@ type Hub struct {
 	roomCreations *hourlyLimiter
 	nickClaims    *hourlyLimiter
 	nickSweep     atomic.Int64 // unix nanoseconds of the last nick expiry sweep
+	marks         *markCache   // read markers not yet written (markers.go)
+	unreadAsks    askLimiter   // when each key last asked /unread (catchup.go)
 
 	stop    chan struct{}
 	stopped sync.Once
@@ -178,6 +180,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		pace:          newPaceTable(cfg.Pacing),
 		roomCreations: newHourlyLimiter(cfg.RoomsPerHour, defaultTracked),
 		nickClaims:    newHourlyLimiter(cfg.NickClaimsPerHour, defaultTracked),
+		marks:         newMarkCache(),
 	}
 	h.history.burst = max(cfg.HistoryBurst, 0)
 	if cfg.Retention > 0 {
@@ -231,6 +234,7 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	m.lastActive.Store(now.UnixNano())
 	m.colour = id.Terminal && !id.NoColor
 	m.prefs.Store(h.loadPrefs(id))
+	h.loadIgnored(m)
 
 	wanted := sanitize.Nick(id.User)
 	candidates, why := h.nickCandidates(wanted, m.key(), id.Addr)
@@ -251,7 +255,7 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	if !id.Bot {
 		h.seedRoom(room)
 	}
-	room.join(m, !id.Bot)
+	h.enterRoom(m, room, !id.Bot, true)
 	h.deliverOffline(m)
 	room.announcer.joined(nick)
 	return m, nil
@@ -406,7 +410,7 @@ func (h *Hub) welcome(m *Member, wanted, nick, why string, online int) {
 	}
 	switch {
 	case m.key() == "":
-		h.notice(m, fmt.Sprintf("You have no SSH key, so you are the guest %s. Connect with a key to own a nick.", nick))
+		h.notice(m, guestWelcome(nick))
 	case why != "":
 		h.notice(m, fmt.Sprintf("%s, so you are %s. Type /nick NAME to change it.", why, nick))
 	case wanted == "":
@@ -414,6 +418,10 @@ func (h *Hub) welcome(m *Member, wanted, nick, why string, online int) {
 	case sanitize.FoldNick(wanted) != sanitize.FoldNick(nick):
 		h.notice(m, fmt.Sprintf("%s is in use, so you are %s. Type /nick NAME to change it.", wanted, nick))
 	}
+	if note := nickNameNote(m.identity.User, wanted); note != "" {
+		h.notice(m, note)
+	}
+	h.zoneNotice(m)
 	room := m.Room()
 	h.notice(m, fmt.Sprintf("Welcome to %s, %s! %d online. Type /help for commands.", room.Name(), nick, online))
 	if topic := room.Topic(); topic != "" {
@@ -425,6 +433,7 @@ func (h *Hub) welcome(m *Member, wanted, nick, why string, online int) {
 func (h *Hub) Handle(m *Member, line string) {
 	if len(line) > h.cfg.MaxLine {
 		h.cfg.Metrics.tooLong()
+		h.afterOwnLines(m)
 		h.notice(m, fmt.Sprintf("Not sent: the line is %d bytes long and the limit is %d.", len(line), h.cfg.MaxLine))
 		return
 	}
@@ -434,6 +443,7 @@ func (h *Hub) Handle(m *Member, line string) {
 	}
 	m.lastActive.Store(h.cfg.Now().UnixNano())
 	if name, args, ok := ParseCommand(line); ok {
+		h.afterOwnLines(m) // its answer after the lines typed before it
 		h.runCommand(m, name, args)
 		return
 	}
@@ -445,6 +455,7 @@ func (h *Hub) Handle(m *Member, line string) {
 // cut over-long lines while reading call it instead of Handle.
 func (h *Hub) TooLong(m *Member, length int) {
 	h.cfg.Metrics.tooLong()
+	h.afterOwnLines(m)
 	h.notice(m, fmt.Sprintf("Not sent: the line is over %d bytes long (the limit is %d).", length, h.cfg.MaxLine))
 }
 
@@ -580,6 +591,7 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 			}
 		}
 		m.out.Close()
+		h.reportMarks(m)
 		m.leaveReason.Store(&reason)
 		close(m.done)
 		if !m.hidden {
@@ -624,6 +636,7 @@ func (h *Hub) Close() {
 	}
 	h.stopped.Do(func() { close(h.stop) })
 	h.bg.Wait()
+	h.closeMarks()
 }
 
 func (h *Hub) roomListLocked() []*Room {

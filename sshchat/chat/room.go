@@ -55,6 +55,7 @@ type Room struct {
 	keep       int      // how many events recent holds
 	seeded     bool     // recent holds the room's scrollback (see seedRoom)
 	seeding    chan struct{}
+	delivered  uint64 // the Seq of the last line delivered (for read markers)
 	retention  time.Duration
 	topic      string
 	creatorKey string
@@ -70,6 +71,7 @@ func newRoom(info store.RoomInfo, lastSeq uint64, h *Hub) *Room {
 		log:        h.log,
 		metrics:    h.cfg.Metrics,
 		seq:        lastSeq,
+		delivered:  lastSeq,
 		index:      make(map[*Member]int),
 		keep:       h.cfg.Scrollback,
 		retention:  h.cfg.Retention,
@@ -163,6 +165,7 @@ func (r *Room) setTopic(topic string) {
 func (r *Room) deliver(ev *Event) {
 	var overflowed []*Member
 	r.mu.Lock()
+	r.delivered = max(r.delivered, ev.Seq)
 	if r.keep > 0 && ev.said() && r.keepsScrollbackLocked() {
 		if len(r.recent) == r.keep {
 			copy(r.recent, r.recent[1:])
