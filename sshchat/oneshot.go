@@ -211,7 +211,8 @@ func appendLogLine(dst []byte, room string, ev *chat.Event, asJSON bool) []byte 
 		return append(append(dst, b...), '\n')
 	}
 	dst = append(dst, '[')
-	dst = ev.Time.UTC().AppendFormat(dst, "2006-01-02 15:04:05")
+	// Scripts read these lines, so the zone is always UTC, and says so.
+	dst = ev.Time.UTC().AppendFormat(dst, "2006-01-02 15:04:05 UTC")
 	dst = append(dst, "] "...)
 	if ev.Kind == chat.KindEmote {
 		return append(dst, "* "+ev.From+" "+ev.Text+"\n"...)
