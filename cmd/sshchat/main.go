@@ -132,7 +132,7 @@ func parseFlags(args []string, getenv func(string) (string, bool), out io.Writer
 	fs.StringVar(&o.cfg.AdminsFile, "admins", "", "authorized_keys file of operator keys (re-read on SIGHUP)")
 	fs.StringVar(&o.cfg.AllowlistFile, "allowlist", "", "authorized_keys file: when set, only these keys may connect (re-read on SIGHUP)")
 	fs.StringVar(&o.cfg.DefaultRoom, "default-room", chat.DefaultRoomName, "room everyone starts in")
-	fs.IntVar(&o.cfg.Scrollback, "scrollback", sshchat.DefaultScrollback, "recent lines shown on joining a room (0 or -1: none)")
+	fs.IntVar(&o.cfg.Scrollback, "scrollback", sshchat.DefaultScrollback, "recent (or your unread) lines shown on joining a room (0 or -1: none)")
 	fs.Var(retentionFlag{&o.cfg.Retention}, "retention", "how long room history is kept, e.g. 30d or 12h (0: forever)")
 	fs.IntVar(&o.cfg.MaxLine, "max-line", sshchat.DefaultMaxLine, "longest line a person may send")
 	fs.IntVar(&o.cfg.MaxConns, "max-conns", sshchat.DefaultMaxConns, "most concurrent authenticated connections in total (-1: no cap)")

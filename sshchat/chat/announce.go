@@ -140,7 +140,7 @@ func (a *announcer) publishPendingLocked(wait bool) (pump bool, handed chan stru
 		if r.joined {
 			verb = "joined"
 		}
-		text := fmt.Sprintf("%s %s %s. (%d online)", a.names(r.nicks, r.more), verb, a.room.name, online)
+		text := fmt.Sprintf("%s %s %s. (%d here)", a.names(r.nicks, r.more), verb, a.room.name, online) // "online" is the whole server
 		var h chan struct{}
 		if wait {
 			h = make(chan struct{})

@@ -32,9 +32,9 @@ func TestAnnouncementFloodIsBounded(t *testing.T) {
 	counted, lines := 0, 0
 	text := ""
 	for counted < flood+1 {
-		text = waitText(t, observer, "online)")
+		text = waitText(t, observer, "here)")
 		for _, l := range strings.Split(text, "\n") {
-			if !strings.HasPrefix(l, "*** ") || !strings.Contains(l, "online)") {
+			if !strings.HasPrefix(l, "*** ") || !strings.Contains(l, "here)") {
 				continue
 			}
 			lines++

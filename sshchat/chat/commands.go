@@ -19,7 +19,7 @@ type command struct {
 var commandOrder = []string{
 	"help", "nick", "me", "msg", "reply", "who", "whois", "whoami",
 	"join", "part", "rooms", "topic", "history", "search",
-	"away", "back", "ignore", "unignore", "theme", "timestamp", "tz", "bell", "quit",
+	"unread", "markread", "away", "back", "ignore", "unignore", "theme", "timestamp", "tz", "bell", "quit",
 }
 
 var commands map[string]*command
@@ -30,7 +30,7 @@ func init() {
 		"help":    {usage: "/help", help: "show this list", run: (*Hub).cmdHelp},
 		"nick":    {usage: "/nick NAME", help: "change your nick (your key then owns it)", run: (*Hub).cmdNick},
 		"me":      {usage: "/me ACTION", help: "say that you do something", run: (*Hub).cmdMe},
-		"msg":     {usage: "/msg NICK TEXT", help: "private message (kept for them if they are away)", run: (*Hub).cmdMsg},
+		"msg":     {usage: "/msg NICK TEXT", help: "private message (kept for them if they are offline)", run: (*Hub).cmdMsg},
 		"reply":   {usage: "/reply TEXT", help: "answer the last private message", run: (*Hub).cmdReply},
 		"who":     {usage: "/who", help: "who is in this room (also /names)", run: (*Hub).cmdWho},
 		"whois":   {usage: "/whois NICK", help: "who someone is", run: (*Hub).cmdWhois},
@@ -48,12 +48,13 @@ func init() {
 		"ignore":    {usage: "/ignore [NICK]", help: "hide someone's lines from you (or list whom)", run: (*Hub).cmdIgnore},
 		"unignore":  {usage: "/unignore NICK", help: "see their lines again", run: (*Hub).cmdUnignore},
 		"theme":     {usage: "/theme [NAME]", help: "list or switch colour themes", run: (*Hub).cmdTheme},
-		"timestamp": {usage: "/timestamp on|off", help: "show the time of each line", run: (*Hub).cmdTimestamp},
+		"timestamp": {usage: "/timestamp [on|off]", help: "show the time of each line", run: (*Hub).cmdTimestamp},
 		"tz":        {usage: "/tz [ZONE]", help: "your time zone, e.g. Europe/Warsaw", run: (*Hub).cmdTZ},
-		"bell":      {usage: "/bell on|off|mentions", help: "when your terminal bell rings", run: (*Hub).cmdBell},
+		"bell":      {usage: "/bell [on|off|mentions]", help: "when your terminal bell rings", run: (*Hub).cmdBell},
 	}
 	addModerationCommands()
 	addResourceCommands()
+	addCatchUpCommands()
 }
 
 var aliases = map[string]string{"names": "who", "exit": "quit", "w": "who", "m": "msg", "query": "msg", "r": "reply", "leave": "part", "j": "join"}
@@ -78,25 +79,7 @@ func (h *Hub) usage(m *Member, name string) {
 	h.notice(m, "Usage: "+commands[name].usage)
 }
 
-func (h *Hub) cmdHelp(m *Member, _ string) {
-	var b strings.Builder
-	b.WriteString("Commands:")
-	for _, name := range commandOrder {
-		c := commands[name]
-		fmt.Fprintf(&b, "\n  %-22s %s", c.usage, c.help)
-	}
-	if h.isOperator(m) {
-		b.WriteString("\nOperator commands:")
-		for _, name := range moderationOrder {
-			c := commands[name]
-			fmt.Fprintf(&b, "\n  %-22s %s", c.usage, c.help)
-		}
-	}
-	b.WriteString("\nStart a line with // to say something that begins with /.")
-	for _, line := range strings.Split(b.String(), "\n") {
-		h.notice(m, line)
-	}
-}
+func (h *Hub) cmdHelp(m *Member, args string) { h.cmdHelpTopic(m, args) } // help.go
 
 func (h *Hub) cmdNick(m *Member, args string) {
 	wanted, extra := splitWord(args)
@@ -195,7 +178,7 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		h.notice(m, fmt.Sprintf("Your key does not own %s: %s.", wanted, borrowOnly))
 	}
 	if room != nil {
-		room.publish(&Event{Kind: KindAnnounce, Text: old + " is now known as " + wanted + "."}, nil)
+		room.publish(&Event{Kind: KindAnnounce, Text: old + " is now known as " + wanted + "."}, &m.inflight)
 	}
 }
 

@@ -277,7 +277,7 @@ func (h *Hub) cmdModlog(m *Member, args string) {
 			}
 			target = nicks[target]
 		}
-		line := fmt.Sprintf("  %s %s %s %s", e.Time.UTC().Format("2006-01-02 15:04"), e.Actor, e.Action, target)
+		line := fmt.Sprintf("  %s %s %s %s", inZone(m, e.Time), e.Actor, e.Action, target)
 		if e.Reason != "" {
 			line += ": " + e.Reason
 		}

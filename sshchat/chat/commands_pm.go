@@ -39,12 +39,17 @@ func (h *Hub) private(m *Member, to, text string) {
 	if h.refuseIfMuted(m) {
 		return
 	}
-	from := m.Nick()
 	target := h.lookup(to)
 	if target == nil {
 		h.privateOffline(m, to, text)
 		return
 	}
+	h.privateTo(m, target, text)
+}
+
+// privateTo sends a private message to someone online.
+func (h *Hub) privateTo(m, target *Member, text string) {
+	from := m.Nick()
 	ev := &Event{Kind: KindPrivate, Time: h.cfg.Now(), From: from, FromKey: m.key(), To: target.Nick(), ToKey: target.key(), Text: text}
 	// The sender's own reader waits for the store (bounded), so that
 	// what follows depends on the outcome: shown, kept, or refused.
@@ -117,21 +122,28 @@ func (h *Hub) privateOffline(m *Member, to, text string) {
 	if err != nil {
 		owned = shown
 	}
+	if other := h.onlineWithKey(owner); other != nil {
+		// The owner is here under another nick: the message goes to
+		// them now, not to the mailbox (offline_route.go).
+		h.notice(m, fmt.Sprintf("%s is online as %s; sent there.", owned, other.Nick()))
+		h.privateTo(m, other, text)
+		return
+	}
 	ev := &Event{Kind: KindPrivate, Time: h.cfg.Now(), From: m.Nick(), FromKey: m.key(), To: owned, ToKey: owner, Text: text}
 	switch err := h.keepOffline(ev, owner, senderAddr(m)); {
 	case errors.Is(err, store.ErrMailboxFull):
-		h.notice(m, fmt.Sprintf("%s is away and already has %d messages waiting; not kept.", owned, store.MaxOffline))
+		h.notice(m, fmt.Sprintf("%s is offline and already has %d messages waiting; not kept.", owned, store.MaxOffline))
 		return
 	case errors.Is(err, store.ErrSenderLimit):
-		h.notice(m, fmt.Sprintf("%s is away and already has %d messages from you waiting; not kept.", owned, store.MaxOfflinePerSender))
+		h.notice(m, fmt.Sprintf("%s is offline and already has %d messages from you waiting; not kept.", owned, store.MaxOfflinePerSender))
 		return
 	case err != nil:
 		h.log.Error("save offline message", "err", err)
-		h.notice(m, fmt.Sprintf("%s is away and the message could not be kept; try later.", owned))
+		h.notice(m, fmt.Sprintf("%s is offline and the message could not be kept; try later.", owned))
 		return
 	}
 	h.deliver(m, &Event{Kind: KindPrivateEcho, Time: ev.Time, From: ev.From, To: owned, Text: text})
-	h.notice(m, fmt.Sprintf("%s is away; your message is kept and will be shown when they connect.", owned))
+	h.notice(m, fmt.Sprintf("%s is offline; your message is kept and will be shown when they connect.", owned))
 }
 
 // senderAddr is what a guest's kept messages are counted by (their address,

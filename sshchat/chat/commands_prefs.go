@@ -34,7 +34,7 @@ func (h *Hub) loadPrefs(id Identity) *Prefs {
 			p.Theme = t
 		}
 		p.Timestamps = saved[prefTimestamp] == "on"
-		if loc, err := time.LoadLocation(saved[prefTZ]); err == nil && saved[prefTZ] != "" {
+		if loc, err := parseZone(saved[prefTZ]); err == nil {
 			p.Zone = loc
 		}
 		for mode, name := range bellNames {
@@ -44,7 +44,7 @@ func (h *Hub) loadPrefs(id Identity) *Prefs {
 		}
 	}
 	if id.TZ != "" {
-		if loc, err := time.LoadLocation(id.TZ); err == nil {
+		if loc, err := parseZone(id.TZ); err == nil {
 			p.Zone = loc
 		}
 	}
@@ -94,6 +94,9 @@ func (h *Hub) cmdTimestamp(m *Member, args string) {
 	case "on":
 		on = true
 	case "off":
+	case "":
+		h.notice(m, fmt.Sprintf("Timestamps are %s. /timestamp on|off changes it.", map[bool]string{true: "on", false: "off"}[m.Prefs().Timestamps]))
+		return
 	default:
 		h.usage(m, "timestamp")
 		return
@@ -114,8 +117,8 @@ func (h *Hub) cmdTZ(m *Member, args string) {
 		h.notice(m, fmt.Sprintf("Your time zone is %s (%s). /tz Europe/Warsaw changes it.", zone, h.cfg.Now().In(zone).Format("15:04 MST")))
 		return
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || strings.Contains(name, "..") {
+	loc, err := parseZone(name)
+	if err != nil {
 		h.notice(m, fmt.Sprintf("Unknown time zone %q: use a name like Europe/Warsaw, America/New_York or UTC.", sanitize.Truncate(name, 64)))
 		return
 	}
@@ -126,6 +129,10 @@ func (h *Hub) cmdTZ(m *Member, args string) {
 
 func (h *Hub) cmdBell(m *Member, args string) {
 	want := strings.ToLower(strings.TrimSpace(args))
+	if want == "" {
+		h.notice(m, fmt.Sprintf("Bell: %s. /bell on|off|mentions changes it.", bellNames[m.Prefs().Bell]))
+		return
+	}
 	for mode, name := range bellNames {
 		if want == name {
 			m.updatePrefs(func(p *Prefs) { p.Bell = mode })
@@ -223,6 +230,7 @@ func (h *Hub) editIgnored(m *Member, edit func(map[string]bool)) {
 	}
 	edit(next)
 	m.ignored.Store(&next)
+	h.saveIgnored(m)
 }
 
 func (h *Hub) listIgnored(m *Member) {

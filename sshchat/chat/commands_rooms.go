@@ -65,8 +65,9 @@ func (h *Hub) moveInto(m *Member, to *Room) {
 
 	from.remove(m)
 	from.announcer.left(nick)
+	h.reportMarks(m)
 	h.seedRoom(to)
-	to.join(m, true)
+	h.enterRoom(m, to, true, false)
 	h.notice(m, fmt.Sprintf("You are now in %s. (%d here)", to.Name(), to.Len()))
 	if topic := to.Topic(); topic != "" {
 		h.notice(m, "Topic: "+topic)
@@ -151,5 +152,5 @@ func (h *Hub) cmdTopic(m *Member, args string) {
 	h.saveRoom(room)
 	h.publishChange(ChangeRoom, room.Name())
 	h.audit(m, "topic", room.Name(), topic)
-	room.publish(&Event{Kind: KindAnnounce, Text: fmt.Sprintf("%s set the topic: %s", m.Nick(), topic)}, nil)
+	room.publish(&Event{Kind: KindAnnounce, Text: fmt.Sprintf("%s set the topic: %s", m.Nick(), topic)}, &m.inflight)
 }

@@ -52,7 +52,7 @@ func (h *Hub) describe(m, other *Member) {
 	}
 	idle := now.Sub(time.Unix(0, other.lastActive.Load())).Round(time.Second)
 	h.notice(m, fmt.Sprintf("%s: key %s, in %s, connected since %s (%s), idle %s",
-		other.Nick(), key, room, other.joined.UTC().Format("2006-01-02 15:04 MST"),
+		other.Nick(), key, room, inZone(m, other.joined),
 		now.Sub(other.joined).Round(time.Second), idle))
 	if away := other.awayText(); away != "" {
 		h.notice(m, other.Nick()+" is away: "+away)

@@ -50,8 +50,12 @@ type Event struct {
 	accepted time.Time
 
 	mailboxID uint64 // a kept private message's id in its mailbox (see mailbox.go)
-	rendered  [numStyles]atomic.Pointer[[]byte]
-	lower     atomic.Pointer[string] // Text folded to lower case, for mentions
+	// zone is the time zone of a history line's recipient (replays are
+	// copies made for one member); nil: UTC.
+	zone *time.Location
+
+	rendered [numStyles]atomic.Pointer[[]byte]
+	lower    atomic.Pointer[string] // Text folded to lower case, for mentions
 }
 
 // lowerText is Text in lower case, computed once for all recipients.

@@ -14,6 +14,7 @@ import (
 func (h *Hub) Handle(m *Member, line string) {
 	if len(line) > h.cfg.MaxLine {
 		h.cfg.Metrics.tooLong()
+		h.afterOwnLines(m)
 		h.notice(m, fmt.Sprintf("Not sent: the line is %d bytes long and the limit is %d.", len(line), h.cfg.MaxLine))
 		return
 	}
@@ -23,6 +24,7 @@ func (h *Hub) Handle(m *Member, line string) {
 	}
 	m.lastActive.Store(h.cfg.Now().UnixNano())
 	if name, args, ok := ParseCommand(line); ok {
+		h.afterOwnLines(m) // its answer after the lines typed before it
 		h.runCommand(m, name, args)
 		return
 	}
@@ -34,6 +36,7 @@ func (h *Hub) Handle(m *Member, line string) {
 // cut over-long lines while reading call it instead of Handle.
 func (h *Hub) TooLong(m *Member, length int) {
 	h.cfg.Metrics.tooLong()
+	h.afterOwnLines(m)
 	h.notice(m, fmt.Sprintf("Not sent: the line is over %d bytes long (the limit is %d).", length, h.cfg.MaxLine))
 }
 

@@ -26,7 +26,7 @@ func pushReplay(m *Member, heading string, events []*Event, budget int, unit [2]
 	}
 	ok := m.out.Push(&Event{Kind: KindNotice, Text: heading})
 	for _, ev := range events[left:] {
-		ok = m.out.Push(ev.asReplay()) && ok
+		ok = m.out.Push(replayFor(m, ev)) && ok
 	}
 	if !ok {
 		m.cutOff("outbox overflow")

@@ -119,6 +119,8 @@ type Hub struct {
 	roomCreations *hourlyLimiter
 	nickClaims    *hourlyLimiter
 	nickSweep     atomic.Int64 // unix nanoseconds of the last nick expiry sweep
+	marks         *markCache   // read markers not yet written (markers.go)
+	unreadAsks    askLimiter   // when each key last asked /unread (catchup.go)
 
 	stop    chan struct{}
 	stopped sync.Once
@@ -190,6 +192,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		pace:          newPaceTable(cfg.Pacing),
 		roomCreations: newHourlyLimiter(cfg.RoomsPerHour, defaultTracked),
 		nickClaims:    newHourlyLimiter(cfg.NickClaimsPerHour, defaultTracked),
+		marks:         newMarkCache(),
 	}
 	h.history.burst = max(cfg.HistoryBurst, 0)
 	if cfg.Retention > 0 {
@@ -264,6 +267,7 @@ func (h *Hub) Close() {
 	}
 	h.stopped.Do(func() { close(h.stop) })
 	h.bg.Wait()
+	h.closeMarks()
 }
 
 func (h *Hub) roomListLocked() []*Room {

@@ -48,7 +48,7 @@ func drainText(m *Member) string {
 	return b.String()
 }
 
-func join(t *testing.T, h *Hub, user string) (*Member, *fakePeer) {
+func join(t testing.TB, h *Hub, user string) (*Member, *fakePeer) {
 	t.Helper()
 	p := &fakePeer{}
 	m, err := h.Join(Identity{User: user, Fingerprint: "SHA256:" + user}, p)
@@ -119,7 +119,7 @@ func TestSlowMemberIsCutOffAndOthersLoseNothing(t *testing.T) {
 	}
 }
 
-var joinedLine = regexp.MustCompile(`^\*\*\* (.+) joined #lobby\. \((\d+) online\)$`)
+var joinedLine = regexp.MustCompile(`^\*\*\* (.+) joined #lobby\. \((\d+) here\)$`)
 
 func TestJoinBurstIsCoalesced(t *testing.T) {
 	h := quietHub(Config{})
@@ -155,7 +155,7 @@ func TestJoinBurstIsCoalesced(t *testing.T) {
 	if len(lines) > 20 {
 		t.Fatalf("%d join lines for %d joins: not coalesced", len(lines), burst+1)
 	}
-	if !strings.Contains(lines[len(lines)-1], "and ") || !strings.Contains(lines[len(lines)-1], "(201 online)") {
+	if !strings.Contains(lines[len(lines)-1], "and ") || !strings.Contains(lines[len(lines)-1], "(201 here)") {
 		t.Fatalf("last line %q does not gather the burst", lines[len(lines)-1])
 	}
 }

@@ -28,6 +28,7 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	m.lastActive.Store(now.UnixNano())
 	m.colour = id.Terminal && !id.NoColor
 	m.prefs.Store(h.loadPrefs(id))
+	h.loadIgnored(m)
 
 	wanted := sanitize.Nick(id.User)
 	candidates, why := h.nickCandidates(wanted, m.key(), id.Addr)
@@ -52,7 +53,7 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	if !id.Bot {
 		h.seedRoom(room)
 	}
-	room.join(m, !id.Bot)
+	h.enterRoom(m, room, !id.Bot, true)
 	h.deliverOffline(m)
 	room.announcer.joined(nick)
 	return m, nil
@@ -214,7 +215,7 @@ func (h *Hub) welcome(m *Member, wanted, nick, why string, online int) {
 	}
 	switch {
 	case m.key() == "":
-		h.notice(m, fmt.Sprintf("You have no SSH key, so you are the guest %s. Connect with a key to own a nick.", nick))
+		h.notice(m, guestWelcome(nick))
 	case why != "":
 		h.notice(m, fmt.Sprintf("%s, so you are %s. Type /nick NAME to change it.", why, nick))
 	case wanted == "":
@@ -222,6 +223,10 @@ func (h *Hub) welcome(m *Member, wanted, nick, why string, online int) {
 	case sanitize.FoldNick(wanted) != sanitize.FoldNick(nick):
 		h.notice(m, fmt.Sprintf("%s is in use, so you are %s. Type /nick NAME to change it.", wanted, nick))
 	}
+	if note := nickNameNote(m.identity.User, wanted); note != "" {
+		h.notice(m, note)
+	}
+	h.zoneNotice(m)
 	room := m.Room()
 	h.notice(m, fmt.Sprintf("Welcome to %s, %s! %d online. Type /help for commands.", room.Name(), nick, online))
 	if topic := room.Topic(); topic != "" {

@@ -65,7 +65,7 @@ func BenchmarkFanoutLatency(b *testing.B) {
 					b.Fatal("join announcements never settled")
 				}
 				for _, ev := range last.Outbox().Drain(nil) {
-					settled = settled || strings.HasSuffix(ev.Text, "(1000 online)")
+					settled = settled || strings.HasSuffix(ev.Text, "(1000 here)")
 				}
 			}
 			drain()

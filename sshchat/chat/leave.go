@@ -113,6 +113,7 @@ func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {
 			}
 		}
 		m.out.Close()
+		h.reportMarks(m)
 		m.leaveReason.Store(&reason)
 		close(m.done)
 		if !m.hidden {

@@ -195,7 +195,7 @@ func (h *Hub) deliverOffline(m *Member) {
 	}
 	// Tracked before they are queued: the writer may write them at once.
 	m.mail.trackKept(ids)
-	heading := fmt.Sprintf("%d %s while you were away:", len(msgs), plural(len(msgs), "message", "messages"))
+	heading := fmt.Sprintf("%d %s while you were offline:", len(msgs), plural(len(msgs), "message", "messages"))
 	left := pushReplay(m, heading, events, m.out.free()-mailboxReserve, messageUnit)
 	if left > 0 {
 		// The older ones that do not fit now stay kept for the next login.

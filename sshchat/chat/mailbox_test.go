@@ -179,7 +179,7 @@ func TestMailboxFloodIsCappedPerSender(t *testing.T) {
 	if n := strings.Count(text, "your message is kept"); n != store.MaxOfflinePerSender {
 		t.Fatalf("%d kept from one sender, want %d", n, store.MaxOfflinePerSender)
 	}
-	if n := strings.Count(text, fmt.Sprintf("bob is away and already has %d messages from you waiting; not kept.", store.MaxOfflinePerSender)); n != 5 {
+	if n := strings.Count(text, fmt.Sprintf("bob is offline and already has %d messages from you waiting; not kept.", store.MaxOfflinePerSender)); n != 5 {
 		t.Fatalf("%d refusals, want 5:\n%s", n, text)
 	}
 	// Guests are counted by address: a second guest from the same

@@ -35,6 +35,9 @@ type Identity struct {
 	// Bot asks for the plain protocol without history replay, so that
 	// bridges do not re-post history.
 	Bot bool
+	// Width reports the terminal's current width in columns (nil without
+	// a pty), so that long answers wrap at word boundaries.
+	Width func() int
 }
 
 // Member is one person connected to the hub through one session.
@@ -70,6 +73,8 @@ type Member struct {
 	pacer pacer // used only by the member's reader
 
 	mail mailTracker // private messages on their way to the screen (mailbox.go)
+
+	marks memberMarks // what the member was shown, for read markers (markers.go)
 
 	leaveOnce   sync.Once
 	done        chan struct{}

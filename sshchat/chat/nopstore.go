@@ -69,3 +69,13 @@ func (nopStore) DeleteRoom(context.Context, string) (bool, error)      { return 
 func (nopStore) SeenKey(context.Context, string, time.Time) error      { return nil }
 func (nopStore) ExpireNicks(context.Context, time.Time) (int64, error) { return 0, nil }
 func (nopStore) ReleaseNick(context.Context, string) (string, error)   { return "", nil }
+
+func (nopStore) ReadMarkers(context.Context, string, int) ([]store.Marker, error) { return nil, nil }
+func (nopStore) SetReadMarkers(context.Context, []store.MarkerUpdate) error       { return nil }
+func (nopStore) Since(context.Context, string, uint64, int) ([]store.Message, error) {
+	return nil, nil
+}
+func (nopStore) CountSince(context.Context, string, uint64, int) (int, error) { return 0, nil }
+func (nopStore) MentionsSince(context.Context, string, uint64, string, string, int) ([]store.Message, error) {
+	return nil, nil
+}

@@ -142,6 +142,7 @@ func (h *Hub) Pace(m *Member, now time.Time) (wait time.Duration, kick bool) {
 	h.cfg.Metrics.paced()
 	if p.pacedSince.IsZero() {
 		p.pacedSince = now
+		h.notice(m, pacedNotice(h.cfg.Pacing.Rate)) // pacenote.go
 	}
 	paced := now.Sub(p.pacedSince)
 	switch {

@@ -59,7 +59,7 @@ func (e *Event) render(s Style) []byte {
 			b = append(b, ansiDim...)
 		}
 		b = append(b, '[')
-		b = e.Time.UTC().AppendFormat(b, "2006-01-02 15:04")
+		b = e.Time.In(e.replayZone()).AppendFormat(b, "2006-01-02 15:04")
 		b = append(b, "] "...)
 		colour = false
 	}

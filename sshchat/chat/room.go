@@ -56,15 +56,15 @@ type Room struct {
 	keep       int      // how many events recent holds
 	seeded     bool     // recent holds the room's scrollback (see seedRoom)
 	seeding    chan struct{}
+	delivered  uint64 // the Seq of the last line delivered (for read markers)
 	retention  time.Duration
 	topic      string
 	creatorKey string
-	lastSeq    uint64 // the highest sequence number delivered here
 
 	announcer *announcer
 }
 
-func newRoom(info store.RoomInfo, h *Hub) *Room {
+func newRoom(info store.RoomInfo, lastSeq uint64, h *Hub) *Room {
 	r := &Room{
 		name:       info.Name,
 		now:        h.cfg.Now,
@@ -73,6 +73,7 @@ func newRoom(info store.RoomInfo, h *Hub) *Room {
 		hub:        h,
 		log:        h.log,
 		metrics:    h.cfg.Metrics,
+		delivered:  lastSeq,
 		index:      make(map[*Member]int),
 		keep:       h.cfg.Scrollback,
 		retention:  h.cfg.Retention,
@@ -166,15 +167,13 @@ func (r *Room) setTopic(topic string) {
 func (r *Room) deliver(ev *Event) {
 	var overflowed []*Member
 	r.mu.Lock()
-	if ev.Seq != 0 {
-		if ev.Seq <= r.lastSeq {
-			// Delivered already: a bus may deliver a line twice (at least
-			// once), never out of order.
-			r.mu.Unlock()
-			return
-		}
-		r.lastSeq = ev.Seq
+	if ev.Seq != 0 && ev.Seq <= r.delivered {
+		// Delivered already (or in the store when the room loaded): a bus
+		// may deliver a line twice (at least once), never out of order.
+		r.mu.Unlock()
+		return
 	}
+	r.delivered = max(r.delivered, ev.Seq)
 	if r.keep > 0 && ev.said() && r.keepsScrollbackLocked() {
 		if len(r.recent) == r.keep {
 			copy(r.recent, r.recent[1:])

@@ -85,15 +85,22 @@ func (h *Hub) loadRoom(name string, by *roomCreator) (*Room, error) {
 		if err != nil {
 			return nil, err
 		}
+		ctx, cancel := h.ctx()
+		seq, err := h.store.RoomSeq(ctx, info.Name)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("the room cannot be loaded right now: %w", err)
+		}
+
 		h.mu.Lock()
 		if h.roomGeneration != generation && attempt < 3 && !created {
 			// A room left memory while we read the store: if it was
-			// this one, its topic may have been saved after our read.
-			// Read again.
+			// this one, its last lines may have been committed after
+			// our read. Read again.
 			h.mu.Unlock()
 			continue
 		}
-		r := newRoom(info, h)
+		r := newRoom(info, seq, h)
 		h.holdLocked(r)
 		h.rooms[fold] = r
 		over := len(h.rooms) > h.cfg.MaxLoadedRooms
@@ -289,7 +296,11 @@ func (h *Hub) loadDefaultRoom() error {
 		}
 		h.roomCount.Add(1)
 	}
-	h.lobby = newRoom(info, h)
+	seq, err := h.store.RoomSeq(ctx, info.Name)
+	if err != nil {
+		return fmt.Errorf("load the default room: %w", err)
+	}
+	h.lobby = newRoom(info, seq, h)
 	h.rooms[FoldRoom(name)] = h.lobby
 	return nil
 }

@@ -382,8 +382,9 @@ func TestReplayedHistoryHasNoPersonalStamp(t *testing.T) {
 			replay = r.out
 		}
 	}
-	// History shows its own UTC date and time, once.
-	if replay != "[2024-01-15 12:34] bob: before you came\n" {
+	// History shows its own date and time, once, in the reader's zone
+	// (issue 14: it was UTC whatever the zone).
+	if replay != "[2024-01-15 13:34] bob: before you came\n" {
 		t.Errorf("replayed line %q", replay)
 	}
 	// A bot gets no replay at all.

@@ -41,7 +41,7 @@ func TestKeptMessagesSurviveASessionKilledAtLogin(t *testing.T) {
 	alice := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice"})
 	alice.Send("/msg bob first")
 	alice.Send("/msg bob second")
-	alice.WaitCount("bob is away; your message is kept", 2)
+	alice.WaitCount("bob is offline; your message is kept", 2)
 
 	killed := make(chan struct{})
 	fs.setHooks(func(toKey string) {
@@ -64,7 +64,7 @@ func TestKeptMessagesSurviveASessionKilledAtLogin(t *testing.T) {
 
 	bob := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
 	bob.WaitFor("*alice* second")
-	if text := bob.Text(); !strings.Contains(text, "2 messages while you were away:") || !strings.Contains(text, "*alice* first") {
+	if text := bob.Text(); !strings.Contains(text, "2 messages while you were offline:") || !strings.Contains(text, "*alice* first") {
 		t.Fatalf("the next login did not show both kept messages:\n%s", text)
 	}
 	waitUntil(t, "shown messages to leave the mailbox", func() bool {
@@ -74,7 +74,7 @@ func TestKeptMessagesSurviveASessionKilledAtLogin(t *testing.T) {
 	bob.Close()
 	offline(t, srv, "bob")
 	again := dialWelcome(t, srv.Addr, sshchattest.Options{User: "bob", Key: bobKey})
-	if text := block(t, again, "/whoami"); strings.Contains(again.Text(), "while you were away") {
+	if text := block(t, again, "/whoami"); strings.Contains(again.Text(), "while you were offline") {
 		t.Fatalf("messages shown once were shown again:\n%s%s", again.Text(), text)
 	}
 }

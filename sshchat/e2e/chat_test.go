@@ -18,7 +18,7 @@ func TestSeveralClientsChat(t *testing.T) {
 	bob.WaitFor("Welcome to #lobby, bob! 2 online.")
 	bot := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "bot"})
 	bot.WaitFor("Welcome to #lobby, bot! 3 online.")
-	alice.WaitFor("bot joined #lobby. (3 online)")
+	alice.WaitFor("bot joined #lobby. (3 here)")
 
 	alice.Send("hello from alice")
 	bob.Send("hi alice")
@@ -39,7 +39,7 @@ func TestTwentyClientsTenLinesLoseNothing(t *testing.T) {
 		cs = append(cs, c)
 	}
 	for _, c := range cs {
-		c.WaitFor(fmt.Sprintf("%d online", clients)) // the last join, possibly coalesced
+		c.WaitFor(fmt.Sprintf("%d here", clients)) // the last join, possibly coalesced
 	}
 	for l := range lines {
 		for i, c := range cs {

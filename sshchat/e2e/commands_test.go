@@ -81,7 +81,7 @@ func TestCommands(t *testing.T) {
 		if err := carol.WaitClosed(); err != nil {
 			t.Fatalf("/quit: session ended with %v, want exit status 0", err)
 		}
-		bob.WaitFor("carol left #lobby. (2 online)")
+		bob.WaitFor("carol left #lobby. (2 here)")
 		bob.Send("/exit")
 		if err := bob.WaitClosed(); err != nil {
 			t.Fatalf("/exit: session ended with %v, want exit status 0", err)

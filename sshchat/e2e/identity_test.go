@@ -67,7 +67,7 @@ func TestNickIsOwnedByKeyAcrossRestarts(t *testing.T) {
 	// Guests are Guest-N, whatever they ask for, and cannot take an owned
 	// nick, online or not.
 	g := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "alicia", Guest: true})
-	g.WaitFor("*** You have no SSH key, so you are the guest Guest-1. Connect with a key to own a nick.")
+	g.WaitFor("*** You have no SSH key, so you are the guest Guest-1. Connect with a key to own a nick, keep your settings and ignore list, and catch up on what you missed.")
 	g.Send("/nick alicia")
 	g.WaitFor("*** Not changed: alicia is in use.")
 	b.Send("/quit")

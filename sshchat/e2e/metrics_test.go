@@ -76,7 +76,7 @@ func TestMetricsCountWhatClientsDo(t *testing.T) {
 		clients = append(clients, dialWelcome(t, srv.Addr, opts))
 	}
 	for _, c := range clients {
-		c.WaitFor(fmt.Sprintf("(%d online)", members))
+		c.WaitFor(fmt.Sprintf("(%d here)", members))
 	}
 
 	// A client can see a line a moment before its writer records the

@@ -20,21 +20,21 @@ func TestRoomIsolation(t *testing.T) {
 	bob.WaitFor("Welcome to #lobby, bob!")
 	carol := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "carol"})
 	carol.WaitFor("Welcome to #lobby, carol!")
-	bob.WaitFor("*** carol joined #lobby. (3 online)")
+	bob.WaitFor("*** carol joined #lobby. (3 here)")
 
 	// alice creates #dev; the prompt follows her.
 	alice.Send("/join #dev")
 	alice.WaitFor("*** You are now in #dev. (1 here)")
-	alice.WaitFor("*** alice joined #dev. (1 online)")
+	alice.WaitFor("*** alice joined #dev. (1 here)")
 	alice.WaitFor("[alice #dev] ")
-	bob.WaitFor("*** alice left #lobby. (2 online)")
-	carol.WaitFor("*** alice left #lobby. (2 online)")
+	bob.WaitFor("*** alice left #lobby. (2 here)")
+	carol.WaitFor("*** alice left #lobby. (2 here)")
 
 	// Room names are case-insensitive: #Dev is #dev, and keeps its name.
 	bob.Send("/join #Dev")
 	bob.WaitFor("*** You are now in #dev. (2 here)")
-	alice.WaitFor("*** bob joined #dev. (2 online)")
-	carol.WaitFor("*** bob left #lobby. (1 online)")
+	alice.WaitFor("*** bob joined #dev. (2 here)")
+	carol.WaitFor("*** bob left #lobby. (1 here)")
 	bob.Send("/join DEV")
 	bob.WaitFor("*** You are already in #dev.")
 
@@ -102,7 +102,7 @@ func TestRoomIsolation(t *testing.T) {
 		alice.WaitFor("*** You are now in #lobby.")
 		alice.WaitFor("[alice #lobby] ")
 		carol.WaitFor("alice joined #lobby.")
-		bob.WaitFor("*** alice left #dev. (1 online)")
+		bob.WaitFor("*** alice left #dev. (1 here)")
 		alice.Send("/part")
 		alice.WaitFor("*** You are already in #lobby.")
 		alice.Send("back in the lobby")
@@ -135,11 +135,11 @@ func TestTopic(t *testing.T) {
 		t.Errorf("/topic in #lobby: got %q", out)
 	}
 	alice.Send("/join #proj")
-	alice.WaitFor("*** alice joined #proj. (1 online)")
+	alice.WaitFor("*** alice joined #proj. (1 here)")
 	bob.Send("/join #proj")
 	bob.WaitFor("*** You are now in #proj. (2 here)")
-	bob.WaitFor("*** bob joined #proj. (2 online)")
-	alice.WaitFor("*** bob joined #proj. (2 online)")
+	bob.WaitFor("*** bob joined #proj. (2 here)")
+	alice.WaitFor("*** bob joined #proj. (2 here)")
 
 	const refused = "*** /topic: not permitted (the room's creator and operators may set it).\n"
 	if out := block(t, bob, "/topic bob's topic"); out != refused {
@@ -243,7 +243,7 @@ func TestPrivateMessages(t *testing.T) {
 	}
 	alice.WaitFor("*** dave left #lobby.")
 	out := block(t, alice, "/msg dave are you around?")
-	want := "-> *dave* are you around?\n*** dave is away; your message is kept and will be shown when they connect.\n"
+	want := "-> *dave* are you around?\n*** dave is offline; your message is kept and will be shown when they connect.\n"
 	if out != want {
 		t.Errorf("/msg to an absent owner: got\n%s\nwant\n%s", out, want)
 	}
@@ -253,12 +253,12 @@ func TestPrivateMessages(t *testing.T) {
 
 	srv = restart(t, srv)
 	dave = sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "dave", Key: daveKey})
-	dave.WaitFor("*** 1 message while you were away:\n")
+	dave.WaitFor("*** 1 message while you were offline:\n")
 	text := dave.WaitUntil("the kept message", func(text string) bool {
-		i := strings.Index(text, "*** 1 message while you were away:\n")
+		i := strings.Index(text, "*** 1 message while you were offline:\n")
 		return i >= 0 && strings.Contains(text[i:], "*alice* are you around?\n")
 	})
-	i := strings.Index(text, "*** 1 message while you were away:\n")
+	i := strings.Index(text, "*** 1 message while you were offline:\n")
 	next := lines(text[i:])[1]
 	if !historyPrefix.MatchString(next) || strings.TrimPrefix(next, historyPrefix.FindString(next)) != "*alice* are you around?" {
 		t.Errorf("the kept message is shown as %q, want \"[time] *alice* are you around?\" right after the notice", next)
@@ -273,7 +273,7 @@ func TestPrivateMessages(t *testing.T) {
 	alice.WaitFor("dave left #lobby.")
 	again := sshchattest.Dial(t, srv.Addr, sshchattest.Options{User: "dave", Key: daveKey})
 	again.WaitFor("Welcome to #lobby, dave!")
-	if out := block(t, again, "/whoami"); strings.Contains(again.Text(), "while you were away") {
+	if out := block(t, again, "/whoami"); strings.Contains(again.Text(), "while you were offline") {
 		t.Errorf("the kept message was delivered twice:\n%s%s", again.Text(), out)
 	}
 }

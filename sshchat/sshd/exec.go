@@ -91,21 +91,15 @@ func (s *Server) tail(sess ssh.Session, conn net.Conn, id chat.Identity, cmd exe
 	defer s.track(se, false)
 	defer s.hub.Leave(m, "tail ended")
 
-	room, events, err := s.hub.Recent(cmd.Room, cmd.N)
+	var last uint64
+	room := ""
+	if cmd.SinceMarker {
+		room, last, err = s.tailSinceMarker(se, cmd)
+	} else {
+		room, last, err = s.tailRecent(se, cmd)
+	}
 	if err != nil {
 		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", err)
-		return exitFailed
-	}
-	var last uint64
-	var buf []byte
-	for _, ev := range events {
-		buf = appendLogLine(buf, room, ev, cmd.JSON)
-		last = ev.Seq
-	}
-	se.writeStarted()
-	_, err = sess.Write(buf)
-	se.writeEnded()
-	if err != nil {
 		return exitFailed
 	}
 	// The tail runs until the connection goes: not until the end of the
@@ -129,6 +123,65 @@ func (s *Server) tail(sess ssh.Session, conn net.Conn, id chat.Identity, cmd exe
 		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", m.LeaveReason())
 	}
 	return status
+}
+
+// tailRecent prints the room's last cmd.N lines and returns the room's name
+// and the Seq of the last line printed.
+func (s *Server) tailRecent(se *session, cmd execcmd.Command) (room string, last uint64, err error) {
+	room, events, err := s.hub.Recent(cmd.Room, cmd.N)
+	if err != nil {
+		return "", 0, err
+	}
+	return room, last, s.writeLogLines(se, room, events, cmd.JSON, &last)
+}
+
+// tailSinceMarker prints every line after the key's bot marker, a page at
+// a time (the last cmd.N lines if it has no marker in the room yet), moving
+// the marker as pages are written.
+func (s *Server) tailSinceMarker(se *session, cmd execcmd.Command) (room string, last uint64, err error) {
+	if err := s.hub.TrackTail(se.member); err != nil {
+		return "", 0, err
+	}
+	after, ok, err := s.hub.TailMarker(se.member, cmd.Room)
+	if err != nil {
+		return "", 0, err
+	}
+	if !ok {
+		return s.tailRecent(se, cmd)
+	}
+	last = after
+	const page = execcmd.MaxLines
+	for {
+		var events []*chat.Event
+		room, events, err = s.hub.Since(cmd.Room, last, page)
+		if err != nil {
+			return "", 0, err
+		}
+		if err := s.writeLogLines(se, room, events, cmd.JSON, &last); err != nil {
+			return "", 0, err
+		}
+		if len(events) < page {
+			return room, last, nil
+		}
+	}
+}
+
+// writeLogLines writes events as history lines and records them as shown;
+// last becomes the Seq of the last one.
+func (s *Server) writeLogLines(se *session, room string, events []*chat.Event, asJSON bool, last *uint64) error {
+	var buf []byte
+	for _, ev := range events {
+		buf = appendLogLine(buf, room, ev, asJSON)
+		*last = max(*last, ev.Seq)
+	}
+	se.writeStarted()
+	_, err := se.ssh.Write(buf)
+	se.writeEnded()
+	if err != nil {
+		return err
+	}
+	s.hub.MarkShown(se.member, events)
+	return nil
 }
 
 // logLine is the JSON form of a line for bots.
@@ -158,7 +211,8 @@ func appendLogLine(dst []byte, room string, ev *chat.Event, asJSON bool) []byte 
 		return append(append(dst, b...), '\n')
 	}
 	dst = append(dst, '[')
-	dst = ev.Time.UTC().AppendFormat(dst, "2006-01-02 15:04:05")
+	// Scripts read these lines, so the zone is always UTC, and says so.
+	dst = ev.Time.UTC().AppendFormat(dst, "2006-01-02 15:04:05 UTC")
 	dst = append(dst, "] "...)
 	if ev.Kind == chat.KindEmote {
 		return append(dst, "* "+ev.From+" "+ev.Text+"\n"...)

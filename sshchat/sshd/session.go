@@ -102,6 +102,9 @@ func (s *Server) handleSession(sess ssh.Session) {
 	id.NoColor = env["NO_COLOR"] != "" || term == "dumb"
 	id.TZ = env["TZ"]
 	id.Bot = bot
+	if isPty {
+		id.Width = func() int { w, _ := st.dims(); return w }
+	}
 	se := &session{srv: s, ssh: sess, conn: conn}
 	m, err := s.hub.Join(id, se)
 	if err != nil {
@@ -225,6 +228,7 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 		if err == nil {
 			se.srv.hub.FanoutWritten(m, events) // the fan-out latency histogram
 			se.srv.hub.Written(m, events)       // private messages are forgotten only once written
+			se.srv.hub.MarkShown(m, events)     // read markers
 		}
 		clear(events)
 		if cap(events) > 64 {

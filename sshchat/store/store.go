@@ -10,6 +10,7 @@ type Store interface {
 	Moderation
 	Rooms
 	Preferences
+	Markers
 	// Close flushes queued Appends, calling their callbacks, then releases
 	// the engine. Calling Close again returns nil.
 	Close() error

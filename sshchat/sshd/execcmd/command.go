@@ -38,4 +38,7 @@ type Command struct {
 	Text string // for Say: the words joined by single spaces (not sanitized)
 	N    int    // lines for Tail/History (defaults: tail 10, history 50; max 1000); 0 otherwise
 	JSON bool   // for Tail/History: one JSON object per line
+	// SinceMarker (tail --since-marker): start after the last line this
+	// key's bot marker says was shown, and keep the marker moving.
+	SinceMarker bool
 }

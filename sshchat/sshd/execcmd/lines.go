@@ -29,6 +29,8 @@ func parseTail(args []string) (Command, error) {
 		switch {
 		case a == "--json":
 			c.JSON = true
+		case a == "--since-marker":
+			c.SinceMarker = true
 		case a == "-n" || a == "--lines":
 			if i+1 == len(args) {
 				return Command{}, usageErr(usageTail, "%s needs a number", a)

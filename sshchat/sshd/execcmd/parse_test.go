@@ -36,6 +36,7 @@ func TestParse(t *testing.T) {
 		{"tail --json", Command{Kind: Tail, N: 10, JSON: true}},
 		{"tail --json -n 1000 #dev", Command{Kind: Tail, Room: "#dev", N: 1000, JSON: true}},
 		{"tail #dev --json -n1 --json", Command{Kind: Tail, Room: "#dev", N: 1, JSON: true}},
+		{"tail --since-marker --json", Command{Kind: Tail, N: 10, JSON: true, SinceMarker: true}},
 		{"Tail --help", Command{Kind: Help}},
 
 		{"history", Command{Kind: History, N: 50}},

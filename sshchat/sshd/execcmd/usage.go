@@ -16,6 +16,9 @@ Without a command you join the chat. Commands:
 
 N is 1-` + itoa(MaxLines) + `; tail also takes -nN and --lines N. With --json each line is one
 JSON object: {"room","from","fingerprint","text","ts","seq"}.
+tail --since-marker starts after the last line your key's tails were shown
+(every line since, however many; the last N the first time) and moves that
+marker: a bridge that reconnects neither loses nor repeats a line.
 Quote room names for your shell: ssh HOST say '#dev' hello.
 `
 }

@@ -24,10 +24,11 @@ type Store struct {
 	private   []store.Message            // private messages appended to the log
 	mailbox   map[string][]store.Message // kept private messages per recipient key
 	mailID    uint64
-	guests    uint64                // the last guest number given
-	nicks     map[string]*nickClaim // by folded nick
-	keyNick   map[string]string     // key -> folded nick it owns
-	online    map[string]string     // folded nick -> holder online under it
+	guests    uint64                       // the last guest number given
+	nicks     map[string]*nickClaim        // by folded nick
+	keyNick   map[string]string            // key -> folded nick it owns
+	online    map[string]string            // folded nick -> holder online under it
+	markers   map[string]map[string]marker // key -> folded room -> read marker
 	ops       map[string]bool
 	bans      map[string]store.Ban
 	mutes     map[string]store.Mute
@@ -61,6 +62,7 @@ func New() *Store {
 		nicks:   make(map[string]*nickClaim),
 		keyNick: make(map[string]string),
 		online:  make(map[string]string),
+		markers: make(map[string]map[string]marker),
 		ops:     make(map[string]bool),
 		bans:    make(map[string]store.Ban),
 		mutes:   make(map[string]store.Mute),

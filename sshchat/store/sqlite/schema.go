@@ -122,6 +122,9 @@ var migrations = []migration{
 		`ALTER TABLE offline ADD COLUMN from_addr TEXT NOT NULL DEFAULT ''`,
 		`CREATE INDEX offline_sender ON offline (to_key, from_key, from_addr)`,
 	)},
+	// Read markers: the last line of each room each key was shown (see
+	// markers.go).
+	{"read markers", createMarkers},
 }
 
 // execAll returns a step that runs each statement in turn.

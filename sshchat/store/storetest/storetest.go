@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"RoomOnDemand", testRoomOnDemand},
 		{"NickExpiry", testNickExpiry},
 		{"Prefs", testPrefs},
+		{"Markers", testMarkers},
 		{"Close", testClose},
 	}
 	for _, tt := range tests {
