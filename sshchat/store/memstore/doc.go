@@ -6,7 +6,10 @@
 //
 // What lives here: history with store-assigned sequence numbers, appended
 // through one writer goroutine so that callbacks come in commit order;
-// private mailboxes; nick ownership; moderation; rooms; preferences.
+// private mailboxes; nick ownership; moderation; rooms; preferences; read
+// markers; and the capabilities a store shared by several nodes offers:
+// who is online under which nick (store.Presence) and guest numbering
+// (store.GuestNumbers).
 //
 // What does not: full-text search (an optional capability, store.Searcher,
 // that this engine does not offer), durability, and anything of the chat.
