@@ -236,13 +236,7 @@ func (r *Room) joinCatchingUp(m *Member, news *roomNews) {
 		r.dropScrollbackIfEmptyLocked()
 		return
 	}
-	recent := r.recent
-	if r.retention > 0 {
-		cutoff := r.now().Add(-r.retention)
-		for len(recent) > 0 && recent[0].Time.Before(cutoff) {
-			recent = recent[1:]
-		}
-	}
+	recent := r.recentLocked()
 	switch {
 	case news == nil:
 		if len(recent) > 0 {
@@ -274,6 +268,22 @@ func (r *Room) joinCatchingUp(m *Member, news *roomNews) {
 	m.marks.mu.Unlock()
 }
 
+// noMarkers is a guest's answer to /unread and /markread.
+const noMarkers = "Guests have no read markers: connect with an SSH key to catch up on what you missed."
+
+// currentMarkers reports what m's sessions were shown so far and reads the
+// markers of key (m's), newest first; on failure m is told, and ok is false.
+func (h *Hub) currentMarkers(ctx context.Context, m *Member, key string) (markers []store.Marker, ok bool) {
+	h.reportMarks(m)
+	markers, err := h.readMarkers(ctx, key, maxSummaryRooms)
+	if err != nil {
+		h.log.Error("read markers", "fingerprint", m.key(), "err", err)
+		h.notice(m, "Read markers are not available right now.")
+		return nil, false
+	}
+	return markers, true
+}
+
 // cmdUnread shows the summary of rooms with news.
 func (h *Hub) cmdUnread(m *Member, args string) {
 	if args != "" {
@@ -282,20 +292,17 @@ func (h *Hub) cmdUnread(m *Member, args string) {
 	}
 	key := m.markerKey()
 	if key == "" {
-		h.notice(m, "Guests have no read markers: connect with an SSH key to catch up on what you missed.")
+		h.notice(m, noMarkers)
 		return
 	}
 	if wait := h.unreadAsks.wait(key, h.cfg.Now()); wait > 0 {
 		h.notice(m, fmt.Sprintf("/unread answers once every %d seconds; ask again in %d.", int(unreadEvery.Seconds()), int(wait.Seconds()+0.999)))
 		return
 	}
-	h.reportMarks(m)
 	ctx, cancel := h.ctx()
 	defer cancel()
-	markers, err := h.readMarkers(ctx, key, maxSummaryRooms)
-	if err != nil {
-		h.log.Error("read markers", "fingerprint", m.key(), "err", err)
-		h.notice(m, "Read markers are not available right now.")
+	markers, ok := h.currentMarkers(ctx, m, key)
+	if !ok {
 		return
 	}
 	news := h.news(ctx, m, markers)
@@ -319,16 +326,13 @@ func (h *Hub) cmdMarkread(m *Member, args string) {
 	}
 	key := m.markerKey()
 	if key == "" {
-		h.notice(m, "Guests have no read markers: connect with an SSH key to catch up on what you missed.")
+		h.notice(m, noMarkers)
 		return
 	}
-	h.reportMarks(m)
 	ctx, cancel := h.ctx()
 	defer cancel()
-	markers, err := h.readMarkers(ctx, key, maxSummaryRooms)
-	if err != nil {
-		h.log.Error("read markers", "fingerprint", m.key(), "err", err)
-		h.notice(m, "Read markers are not available right now.")
+	markers, ok := h.currentMarkers(ctx, m, key)
+	if !ok {
 		return
 	}
 	now := h.cfg.Now()

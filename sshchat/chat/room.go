@@ -124,21 +124,26 @@ func (r *Room) join(m *Member, replay bool) {
 		return
 	}
 	if replay {
-		recent := r.recent
-		if r.retention > 0 {
-			// Lines past retention are not shown, even before the
-			// hourly pruning removes them from the store.
-			cutoff := r.now().Add(-r.retention)
-			for len(recent) > 0 && recent[0].Time.Before(cutoff) {
-				recent = recent[1:]
-			}
-		}
-		if len(recent) > 0 {
+		if recent := r.recentLocked(); len(recent) > 0 {
 			pushReplay(m, fmt.Sprintf("Last %d %s of %s:", len(recent), plural(len(recent), "line", "lines"), r.name), recent, replayBudget(m), lineUnit)
 		}
 	}
 	r.index[m] = len(r.members)
 	r.members = append(r.members, m)
+}
+
+// recentLocked is the room's recent lines within retention: lines past it
+// are not shown, even before the hourly pruning removes them from the
+// store. r.mu is held.
+func (r *Room) recentLocked() []*Event {
+	recent := r.recent
+	if r.retention > 0 {
+		cutoff := r.now().Add(-r.retention)
+		for len(recent) > 0 && recent[0].Time.Before(cutoff) {
+			recent = recent[1:]
+		}
+	}
+	return recent
 }
 
 func (r *Room) remove(m *Member) {
