@@ -75,14 +75,18 @@ func (h *Hub) moveInto(m *Member, to *Room) {
 	to.announcer.joined(nick)
 }
 
-func (h *Hub) saveRoom(r *Room) {
+// saveRoom stores r's metadata with topic as its topic.
+func (h *Hub) saveRoom(r *Room, topic string) error {
 	ctx, cancel := h.ctx()
 	defer cancel()
 	info := r.info()
+	info.Topic = topic
 	info.Created = h.cfg.Now()
 	if err := h.store.SaveRoom(ctx, info); err != nil {
 		h.log.Error("save room", "room", r.Name(), "err", err)
+		return err
 	}
+	return nil
 }
 
 // roomsListed is how many rooms /rooms shows; the rest are counted.
@@ -148,8 +152,12 @@ func (h *Hub) cmdTopic(m *Member, args string) {
 		return
 	}
 	topic := Unforgeable(sanitize.Truncate(args, maxTopicLen))
+	// Stored, then shown: a topic the store refused is nobody's topic.
+	if err := h.saveRoom(room, topic); err != nil {
+		h.notice(m, "Topic not set: the server could not store it.")
+		return
+	}
 	room.setTopic(topic)
-	h.saveRoom(room)
 	h.audit(m, "topic", room.Name(), topic)
 	room.publish(&Event{Kind: KindAnnounce, Text: fmt.Sprintf("%s set the topic: %s", m.Nick(), topic)}, &m.inflight)
 }
