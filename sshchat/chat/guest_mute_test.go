@@ -1,0 +1,37 @@
+package chat
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestGuestMuteHoldsAcrossSessions: a muted guest is muted by address
+// nowhere: another session from the same address (or the same person
+// reconnecting) talks at once, though pacing, the history budget and the
+// hourly caps all count a guest by address.
+func TestGuestMuteHoldsAcrossSessions(t *testing.T) {
+	t.Skip("known bug: a guest's mute lasts only the muted session; a second session or a reconnect from the same address is not muted (needs a per-address guest mute: a design decision)")
+	clock := &testClock{now: time.Unix(1_000_000, 0)}
+	h := quietHub(Config{Now: clock.Now})
+	defer h.Close()
+	op := operator(t, h, "192.0.2.1:1000")
+	g1, err := h.Join(Identity{User: "g", Addr: "198.51.100.7:1000"}, &fakePeer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Handle(op, "/mute "+g1.Nick()+" 1h")
+	if text := drainText(op); !strings.Contains(text, "is muted") {
+		t.Fatalf("mute: %q", text)
+	}
+	h.Leave(g1, "reconnecting")
+	g2, err := h.Join(Identity{User: "g", Addr: "198.51.100.7:2000"}, &fakePeer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drainText(g2)
+	h.Handle(g2, "still here")
+	if text := waitText(t, g2, "still here"); !strings.Contains(text, "Not sent") {
+		t.Fatalf("a muted guest's new session talks: %q", text)
+	}
+}
