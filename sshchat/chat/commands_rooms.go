@@ -48,26 +48,40 @@ func (h *Hub) moveTo(m *Member, name string) {
 
 // moveInto takes m from their room into to, which the caller holds.
 func (h *Hub) moveInto(m *Member, to *Room) {
+	// to.seqMu (tier 2) around the move: a room that left memory (removed,
+	// see cmdRmroom) is never entered, and a move made before it left is
+	// seen by the removal, which moves the member on.
+	to.seqMu.Lock()
+	gone := to.gone
 	h.mu.Lock()
 	from := m.Room()
-	if from == nil {
+	if from == nil || gone {
 		h.mu.Unlock()
+		to.seqMu.Unlock()
+		if gone {
+			h.notice(m, fmt.Sprintf("Not joined: %s was just removed.", to.Name()))
+		}
 		return
 	}
 	if from == to {
 		h.mu.Unlock()
+		to.seqMu.Unlock()
 		h.notice(m, "You are already in "+to.Name()+".")
 		return
 	}
 	h.setRoomLocked(m, to)
 	nick := m.Nick()
 	h.mu.Unlock()
+	to.seqMu.Unlock()
 
 	from.remove(m)
 	from.announcer.left(nick)
 	h.reportMarks(m)
 	h.seedRoom(to)
 	h.enterRoom(m, to, true, false)
+	if m.Room() != to {
+		return // moved on (or left) while entering: the room was removed
+	}
 	h.notice(m, fmt.Sprintf("You are now in %s. (%d here)", to.Name(), to.Len()))
 	if topic := to.Topic(); topic != "" {
 		h.notice(m, "Topic: "+topic)
