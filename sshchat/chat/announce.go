@@ -88,15 +88,19 @@ func (a *announcer) add(joined bool, nick string) {
 	}
 	var pump bool
 	var handed chan struct{}
+	refused := 0
 	switch {
 	case a.sent < a.cfg.Burst && a.timer == nil:
 		a.sent++
-		pump, handed = a.publishPendingLocked(joined)
+		pump, handed, refused = a.publishPendingLocked(joined)
 	case a.timer == nil:
 		wait := a.cfg.Window - now.Sub(a.windowStart)
 		a.timer = time.AfterFunc(wait, a.flush)
 	}
 	a.mu.Unlock()
+	for range refused {
+		a.room.refused(nil) // logged only now: no log write under a lock
+	}
 	if pump {
 		a.room.startPump()
 	}
@@ -120,8 +124,11 @@ func (a *announcer) flush() {
 		return
 	}
 	a.windowStart, a.sent = a.room.now(), 1
-	pump, _ := a.publishPendingLocked(false)
+	pump, _, refused := a.publishPendingLocked(false)
 	a.mu.Unlock()
+	for range refused {
+		a.room.refused(nil)
+	}
 	if pump {
 		a.room.startPump()
 	}
@@ -132,8 +139,10 @@ func (a *announcer) flush() {
 // order is announcer, then room. Queueing never waits on the store: when it
 // reports pump, the caller starts the room's pump once a.mu is released.
 // With wait it also returns a channel closed once the last of them has been
-// handed to the store (nil if nothing was queued).
-func (a *announcer) publishPendingLocked(wait bool) (pump bool, handed chan struct{}) {
+// handed to the store (nil if nothing was queued). refused counts the
+// announcements a full backlog turned away, for the caller to report
+// (room.refused) once a.mu is released.
+func (a *announcer) publishPendingLocked(wait bool) (pump bool, handed chan struct{}, refused int) {
 	online := a.room.Len()
 	for _, r := range a.pending {
 		verb := "left"
@@ -147,15 +156,18 @@ func (a *announcer) publishPendingLocked(wait bool) (pump bool, handed chan stru
 		}
 		// A room that left memory (evicted, so nobody is in it; or
 		// removed) has no one to announce to: its reroute is not taken.
-		start, queued, _, _ := a.room.enqueueLine(pendingLine{ev: &Event{Kind: KindAnnounce, Text: text}, handed: h}, false)
+		start, queued, _, reroute := a.room.enqueueLine(pendingLine{ev: &Event{Kind: KindAnnounce, Text: text}, handed: h}, false)
 		pump = pump || start
-		if queued {
+		switch {
+		case queued:
 			handed = h
+		case reroute == nil:
+			refused++
 		}
 	}
 	clear(a.pending)
 	a.pending = a.pending[:0]
-	return pump, handed
+	return pump, handed, refused
 }
 
 // names spells out up to cfg.Names nicks and counts the rest ("a, b and

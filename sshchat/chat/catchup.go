@@ -104,6 +104,10 @@ func (h *Hub) enterRoom(m *Member, r *Room, replay, summary bool) {
 	}
 	var here *roomNews
 	var news []roomNews
+	if summary && !h.loginSummaries.allow(key, h.cfg.Now()) {
+		summary = false
+		h.notice(m, "You connected often in the last minute, so no summary of other rooms this time: type /unread for it.")
+	}
 	if summary {
 		news = h.news(ctx, m, markers)
 		// The room one lands in first, then the others by name.

@@ -47,8 +47,12 @@ func (h *Hub) cmdMute(m *Member, args string) {
 		span = " for " + formatDuration(d)
 	}
 	if t.key == "" {
-		// A guest has no durable identity: the mute lasts their session.
-		t.online.mutedGuest.Store(true)
+		// A guest has no key: the mute holds for their address, on
+		// this server, for every session from there.
+		if err := h.muteGuest(t.online, m, d); err != nil {
+			h.notice(m, "Not muted: "+err.Error()+".")
+			return
+		}
 	} else {
 		now := h.cfg.Now()
 		mute := store.Mute{Key: t.key, By: m.Nick() + " (" + KeyOrGuest(m.key()) + ")", Created: now}
@@ -72,9 +76,35 @@ func (h *Hub) cmdMute(m *Member, args string) {
 // mutedTarget reports whether t is muted now, and until when.
 func (h *Hub) mutedTarget(t target) (bool, time.Time) {
 	if t.key == "" {
-		return t.online != nil && t.online.mutedGuest.Load(), time.Time{}
+		if t.online == nil {
+			return false, time.Time{}
+		}
+		return h.muted(t.online)
 	}
 	return h.muted(&Member{identity: Identity{Fingerprint: t.key}})
+}
+
+// muteGuest mutes the address of the guest g (for d; 0: until the server
+// restarts), within maxMutes.
+func (h *Hub) muteGuest(g, by *Member, d time.Duration) error {
+	now := h.cfg.Now()
+	mute := store.Mute{Key: addressKey(g.identity.Addr), By: by.Nick() + " (" + KeyOrGuest(by.key()) + ")", Created: now}
+	if d > 0 {
+		mute.Expires = now.Add(d)
+	}
+	h.mod.mu.Lock()
+	defer h.mod.mu.Unlock()
+	if len(h.mod.guestMutes) >= maxMutes {
+		h.mod.expireLocked(now)
+		if len(h.mod.guestMutes) >= maxMutes {
+			return errTooManyMutes
+		}
+	}
+	if h.mod.guestMutes == nil {
+		h.mod.guestMutes = make(map[string]store.Mute)
+	}
+	h.mod.guestMutes[mute.Key] = mute
+	return nil
 }
 
 var errTooManyMutes = fmt.Errorf("%d mutes are in force, the most this server keeps; lift some with /unmute", maxMutes)
@@ -113,8 +143,10 @@ func (h *Hub) cmdUnmute(m *Member, args string) {
 		h.notice(m, t.nick+" is not muted.")
 		return
 	}
-	if t.online != nil {
-		t.online.mutedGuest.Store(false)
+	if t.key == "" && t.online != nil {
+		h.mod.mu.Lock()
+		delete(h.mod.guestMutes, addressKey(t.online.identity.Addr))
+		h.mod.mu.Unlock()
 	}
 	if t.key != "" {
 		ctx, cancel := h.ctx()

@@ -3,7 +3,6 @@ package chat
 import (
 	"errors"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
@@ -147,13 +146,11 @@ func (h *Hub) privateOffline(m *Member, to, text string) {
 }
 
 // senderAddr is what a guest's kept messages are counted by (their address,
-// without the port); "" for a member with a key, who is counted by key.
+// without the port; IPv6 by its /64, as every other per-address cap); ""
+// for a member with a key, who is counted by key.
 func senderAddr(m *Member) string {
 	if m.key() != "" {
 		return ""
 	}
-	if host, _, err := net.SplitHostPort(m.identity.Addr); err == nil {
-		return host
-	}
-	return m.identity.Addr
+	return addressKey(m.identity.Addr)
 }

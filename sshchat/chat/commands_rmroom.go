@@ -37,7 +37,8 @@ func (h *Hub) cmdRmroom(m *Member, args string) {
 	}
 	// Out of memory first, so that nothing more is said in it, then out
 	// of the store; a room someone loaded again meanwhile goes too.
-	inside, loaded := h.unloadForRemoval(name)
+	inside, first := h.unloadForRemoval(name)
+	loaded := first != nil
 	ctx, cancel := h.ctx()
 	had, err := h.store.DeleteRoom(ctx, name)
 	cancel()
@@ -46,8 +47,18 @@ func (h *Hub) cmdRmroom(m *Member, args string) {
 		h.notice(m, "Not removed: the store could not be changed.")
 		return
 	}
-	more, loadedAgain := h.unloadForRemoval(name)
+	more, again := h.unloadForRemoval(name)
 	inside = append(inside, more...)
+	loadedAgain := again != nil
+	// Someone who was entering a removed object (it was chosen before it
+	// left memory) is not among its members yet: moving them now makes
+	// their entry find they have moved on (moveInto refuses a room that
+	// left memory from then on).
+	inside = append(inside, h.everyoneWhere(func(x *Member) bool {
+		r := x.Room()
+		return r != nil && (r == first || r == again)
+	})...)
+	inside = uniqueMembers(inside)
 	if !had && !loaded && !loadedAgain {
 		h.notice(m, fmt.Sprintf("There is no room %s.", name))
 		return
@@ -74,19 +85,32 @@ func (h *Hub) cmdRmroom(m *Member, args string) {
 
 // unloadForRemoval takes the room called name out of memory whoever holds
 // it, waits for its lines on their way to the store, and returns who was
-// in it and whether it was loaded.
-func (h *Hub) unloadForRemoval(name string) (inside []*Member, loaded bool) {
+// in it and the room object that was loaded (nil if none).
+func (h *Hub) unloadForRemoval(name string) (inside []*Member, loaded *Room) {
 	h.mu.Lock()
 	r := h.rooms[FoldRoom(name)]
 	h.mu.Unlock()
 	if r == nil || !h.unloadRoom(r, true) {
-		return nil, false
+		return nil, nil
 	}
 	waitStored(r, maxLeaveWait)
 	r.mu.Lock()
 	inside = append(inside, r.members...)
 	r.mu.Unlock()
-	return inside, true
+	return inside, r
+}
+
+// uniqueMembers drops repeats from ms, keeping the first of each.
+func uniqueMembers(ms []*Member) []*Member {
+	seen := make(map[*Member]bool, len(ms))
+	out := ms[:0]
+	for _, m := range ms {
+		if !seen[m] {
+			seen[m] = true
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // waitStored waits (at most timeout) until no line of r is on its way to

@@ -48,26 +48,40 @@ func (h *Hub) moveTo(m *Member, name string) {
 
 // moveInto takes m from their room into to, which the caller holds.
 func (h *Hub) moveInto(m *Member, to *Room) {
+	// to.seqMu (tier 2) around the move: a room that left memory (removed,
+	// see cmdRmroom) is never entered, and a move made before it left is
+	// seen by the removal, which moves the member on.
+	to.seqMu.Lock()
+	gone := to.gone
 	h.mu.Lock()
 	from := m.Room()
-	if from == nil {
+	if from == nil || gone {
 		h.mu.Unlock()
+		to.seqMu.Unlock()
+		if gone {
+			h.notice(m, fmt.Sprintf("Not joined: %s was just removed.", to.Name()))
+		}
 		return
 	}
 	if from == to {
 		h.mu.Unlock()
+		to.seqMu.Unlock()
 		h.notice(m, "You are already in "+to.Name()+".")
 		return
 	}
 	h.setRoomLocked(m, to)
 	nick := m.Nick()
 	h.mu.Unlock()
+	to.seqMu.Unlock()
 
 	from.remove(m)
 	from.announcer.left(nick)
 	h.reportMarks(m)
 	h.seedRoom(to)
 	h.enterRoom(m, to, true, false)
+	if m.Room() != to {
+		return // moved on (or left) while entering: the room was removed
+	}
 	h.notice(m, fmt.Sprintf("You are now in %s. (%d here)", to.Name(), to.Len()))
 	if topic := to.Topic(); topic != "" {
 		h.notice(m, "Topic: "+topic)
@@ -75,14 +89,18 @@ func (h *Hub) moveInto(m *Member, to *Room) {
 	to.announcer.joined(nick)
 }
 
-func (h *Hub) saveRoom(r *Room) {
+// saveRoom stores r's metadata with topic as its topic.
+func (h *Hub) saveRoom(r *Room, topic string) error {
 	ctx, cancel := h.ctx()
 	defer cancel()
 	info := r.info()
+	info.Topic = topic
 	info.Created = h.cfg.Now()
 	if err := h.store.SaveRoom(ctx, info); err != nil {
 		h.log.Error("save room", "room", r.Name(), "err", err)
+		return err
 	}
+	return nil
 }
 
 // roomsListed is how many rooms /rooms shows; the rest are counted.
@@ -148,8 +166,12 @@ func (h *Hub) cmdTopic(m *Member, args string) {
 		return
 	}
 	topic := Unforgeable(sanitize.Truncate(args, maxTopicLen))
+	// Stored, then shown: a topic the store refused is nobody's topic.
+	if err := h.saveRoom(room, topic); err != nil {
+		h.notice(m, "Topic not set: the server could not store it.")
+		return
+	}
 	room.setTopic(topic)
-	h.saveRoom(room)
 	h.publishChange(ChangeRoom, room.Name())
 	h.audit(m, "topic", room.Name(), topic)
 	room.publish(&Event{Kind: KindAnnounce, Text: fmt.Sprintf("%s set the topic: %s", m.Nick(), topic)}, &m.inflight)

@@ -115,12 +115,13 @@ type Hub struct {
 	roomGeneration uint64
 	roomLoads      map[string]chan struct{} // by FoldRoom: loads under way, closed when done
 
-	roomCount     atomic.Int64 // rooms in the store, for MaxRooms
-	roomCreations *hourlyLimiter
-	nickClaims    *hourlyLimiter
-	nickSweep     atomic.Int64 // unix nanoseconds of the last nick expiry sweep
-	marks         *markCache   // read markers not yet written (markers.go)
-	unreadAsks    askLimiter   // when each key last asked /unread (catchup.go)
+	roomCount      atomic.Int64 // rooms in the store, for MaxRooms
+	roomCreations  *hourlyLimiter
+	nickClaims     *hourlyLimiter
+	nickSweep      atomic.Int64   // unix nanoseconds of the last nick expiry sweep
+	marks          *markCache     // read markers not yet written (markers.go)
+	unreadAsks     askLimiter     // when each key last asked /unread (catchup.go)
+	loginSummaries summaryLimiter // each key's allowance of login summaries (login_summary.go)
 
 	stop    chan struct{}
 	stopped sync.Once

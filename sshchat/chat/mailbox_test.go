@@ -199,3 +199,17 @@ func TestMailboxFloodIsCappedPerSender(t *testing.T) {
 		t.Fatalf("a friend's message was refused: %q", text)
 	}
 }
+
+// A guest's kept messages count per sender by address; one IPv6 /64 is one
+// address, as for every other per-address cap, so that cycling through the
+// addresses of a /64 does not multiply the per-sender allowance.
+func TestMailboxSenderAddrIsIPv6Slash64(t *testing.T) {
+	a := &Member{identity: Identity{Addr: "[2001:db8::1]:1000"}}
+	b := &Member{identity: Identity{Addr: "[2001:db8::2]:2000"}}
+	if senderAddr(a) != senderAddr(b) {
+		t.Fatalf("one /64 counts as two senders: %q and %q", senderAddr(a), senderAddr(b))
+	}
+	if got := senderAddr(&Member{identity: Identity{Addr: "192.0.2.1:22"}}); got != "192.0.2.1" {
+		t.Fatalf("IPv4 sender %q", got)
+	}
+}

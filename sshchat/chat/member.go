@@ -57,7 +57,6 @@ type Member struct {
 	replyTo    atomic.Pointer[string]
 	kickReason atomic.Pointer[string]
 	removal    atomic.Int32 // a Removal: why the chat ended the session
-	mutedGuest atomic.Bool  // a guest's mute lasts their session
 
 	// inflight counts the member's lines handed to the store and not yet
 	// delivered, so that leaving can wait for them: someone who says a

@@ -21,8 +21,8 @@ type Metrics struct {
 	LinesMuted   atomic.Uint64
 	// LinesPaced counts lines delayed by pacing (delayed, not dropped).
 	LinesPaced atomic.Uint64
-	// LinesNotStored counts room lines the store failed to keep; they are
-	// delivered all the same.
+	// LinesNotStored counts room lines the store failed to keep (or that a
+	// full backlog refused); they are shown to nobody.
 	LinesNotStored atomic.Uint64
 	// Deliveries counts room lines queued to members' outboxes.
 	Deliveries atomic.Uint64

@@ -28,8 +28,12 @@ type moderation struct {
 	ipBans    map[netip.Prefix]store.Ban // masked prefixes (single addresses are /32 or /128)
 	ipBanLens map[int]int                // prefix length -> how many ipBans use it
 	mutes     map[string]store.Mute
-	allowlist map[string]bool // nil: everyone may connect
-	lastSweep atomic.Int64    // unix nanoseconds of the last expiry sweep
+	// guestMutes mutes guests by address (an IPv6 /64 counts as one), as
+	// every other guest limit counts them: a guest has no key, so the
+	// mute holds for every session from there. Node-local, not stored.
+	guestMutes map[string]store.Mute
+	allowlist  map[string]bool // nil: everyone may connect
+	lastSweep  atomic.Int64    // unix nanoseconds of the last expiry sweep
 }
 
 // Bounds of the ban and mute tables. Past them a new ban or mute is
@@ -98,6 +102,11 @@ func (mod *moderation) expireLocked(now time.Time) {
 	for k, m := range mod.mutes {
 		if !m.Active(now) {
 			delete(mod.mutes, k)
+		}
+	}
+	for k, m := range mod.guestMutes {
+		if !m.Active(now) {
+			delete(mod.guestMutes, k)
 		}
 	}
 }
@@ -280,16 +289,16 @@ func ipBanPrefix(target string) (netip.Prefix, bool) {
 
 // muted reports whether m may not speak, and until when.
 func (h *Hub) muted(m *Member) (bool, time.Time) {
-	if m.mutedGuest.Load() {
-		return true, time.Time{}
-	}
-	if m.key() == "" {
-		return false, time.Time{}
-	}
 	now := h.cfg.Now()
 	h.mod.maybeExpire(now)
 	h.mod.mu.RLock()
-	mute, ok := h.mod.mutes[m.key()]
+	var mute store.Mute
+	var ok bool
+	if m.key() == "" {
+		mute, ok = h.mod.guestMutes[addressKey(m.identity.Addr)]
+	} else {
+		mute, ok = h.mod.mutes[m.key()]
+	}
 	h.mod.mu.RUnlock()
 	if ok && mute.Active(now) {
 		return true, mute.Expires

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"fmt"
-	"net"
 	"sync"
 	"time"
 
@@ -107,16 +106,13 @@ func (t *paceTable) size() int {
 }
 
 // paceKey is whose allowance a person's lines use: their key, or their
-// address when they have none (guests).
+// address when they have none (guests; IPv6 by its /64, as every other
+// per-address cap).
 func paceKey(id Identity) string {
 	if id.Fingerprint != "" {
 		return id.Fingerprint
 	}
-	host, _, err := net.SplitHostPort(id.Addr)
-	if err != nil {
-		host = id.Addr
-	}
-	return "addr:" + host
+	return "addr:" + addressKey(id.Addr)
 }
 
 // pacer is one member's flood watch: how long their reader has been kept

@@ -155,3 +155,28 @@ func TestPaceTableDropsIdleKeys(t *testing.T) {
 		t.Fatalf("%d buckets a minute after 100 keys went quiet, want 1", n)
 	}
 }
+
+// Guests in one IPv6 /64 are one address everywhere else (connection caps,
+// history budget, room and nick caps); pacing must not give each address
+// of the /64 an allowance of its own.
+func TestPacingGuestsShareTheirIPv6Slash64(t *testing.T) {
+	h := quietHub(Config{Pacing: Pacing{Rate: 0.001, Burst: 2}})
+	defer h.Close()
+	now := time.Unix(1_000_000, 0)
+	guest := func(addr string) *Member {
+		m, err := h.Join(Identity{User: "g", Addr: addr}, &fakePeer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a1, a2 := guest("[2001:db8::1]:1000"), guest("[2001:db8::2]:2000")
+	for _, m := range []*Member{a1, a1} {
+		if wait, _ := h.Pace(m, now); wait != 0 {
+			t.Fatalf("line within the burst waits %v", wait)
+		}
+	}
+	if wait, _ := h.Pace(a2, now); wait <= 0 {
+		t.Fatal("another address of the same /64 has an allowance of its own")
+	}
+}

@@ -102,6 +102,9 @@ func (r *Room) publishThen(ev *Event, wait publishWait, done func(error)) {
 	case reroute != nil:
 		reroute(ev, wait, done)
 		return
+	case !queued:
+		r.refused(done)
+		return
 	case start && wait == pumpInline:
 		r.pump(maxInlineRounds)
 		return
@@ -130,7 +133,8 @@ func waitHanded(handed <-chan struct{}) {
 
 // enqueueLine stamps p.ev and adds p to the backlog without waiting (it may
 // be called under a lock of a lower tier); queued is false when the
-// backlog is full (p.done then got the error, and p.handed never closes).
+// backlog is full (p.handed then never closes, and the caller must call
+// refused once it holds no lock: it logs).
 // When it reports start, the caller must call startPump once it holds no
 // lock: nobody else will. When the room has left memory it queues nothing
 // and returns the room's reroute instead, for the caller to call once it
@@ -149,12 +153,7 @@ func (r *Room) enqueueLine(p pendingLine, handedIfBusy bool) (start, queued bool
 		return false, false, nil, reroute
 	}
 	if len(r.backlog) >= maxBacklog {
-		r.seqMu.Unlock() // before logging and calling back: no I/O under a lock
-		r.log.Error("store line", "room", r.name, "err", errBacklogFull)
-		r.metrics.notStored()
-		if p.done != nil {
-			p.done(errBacklogFull)
-		}
+		r.seqMu.Unlock()
 		return false, false, nil, nil
 	}
 	// The store gives the sequence number, in the order of the backlog.
@@ -170,6 +169,16 @@ func (r *Room) enqueueLine(p pendingLine, handedIfBusy bool) (start, queued bool
 	r.pumping = true
 	r.seqMu.Unlock()
 	return start, true, p.handed, nil
+}
+
+// refused reports a line the full backlog turned away: logged, counted,
+// and done (if not nil) told why. The caller holds no lock.
+func (r *Room) refused(done func(error)) {
+	r.log.Error("store line", "room", r.name, "err", errBacklogFull)
+	r.metrics.notStored()
+	if done != nil {
+		done(errBacklogFull)
+	}
 }
 
 // errRoomGone is why a line for a room that was removed is not stored.

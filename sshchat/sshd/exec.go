@@ -30,17 +30,25 @@ func (s *Server) runExec(sess ssh.Session, conn net.Conn, id chat.Identity) {
 		return
 	}
 	s.log.Info("one-shot", "command", cmd.Kind.String(), "fingerprint", chat.KeyOrGuest(id.Fingerprint), "addr", id.Addr)
+	// The watchdog sees chat sessions and tails only: these writes are
+	// guarded here (a history in JSON can be several MiB, past the window
+	// of a client that stopped reading).
+	out := &stuckGuard{w: sess, conn: conn, timeout: s.cfg.StuckTimeout}
 	status := exitOK
 	switch cmd.Kind {
 	case execcmd.Help:
-		io.WriteString(sess, execcmd.Usage())
+		io.WriteString(out, execcmd.Usage())
 	case execcmd.Who:
+		var buf []byte
 		for _, w := range s.hub.Who() {
 			line := w.Nick + "\t" + w.Room
 			if w.Away != "" {
 				line += "\taway: " + w.Away
 			}
-			fmt.Fprintln(sess, line)
+			buf = append(append(buf, line...), '\n')
+		}
+		if _, err := out.Write(buf); err != nil {
+			status = exitFailed
 		}
 	case execcmd.Say:
 		if _, err := s.hub.Post(id, cmd.Room, cmd.Text); err != nil {
@@ -63,7 +71,7 @@ func (s *Server) runExec(sess ssh.Session, conn net.Conn, id chat.Identity) {
 		for _, ev := range events {
 			buf = appendLogLine(buf, room, ev, cmd.JSON)
 		}
-		if _, err := sess.Write(buf); err != nil {
+		if _, err := out.Write(buf); err != nil {
 			status = exitFailed
 		}
 	case execcmd.Tail:
@@ -218,4 +226,32 @@ func appendLogLine(dst []byte, room string, ev *chat.Event, asJSON bool) []byte 
 		return append(dst, "* "+ev.From+" "+ev.Text+"\n"...)
 	}
 	return append(dst, ev.From+": "+ev.Text+"\n"...)
+}
+
+// stuckGuard writes to a one-shot session in pieces and closes the
+// connection when one piece stays blocked for timeout: a client that
+// stopped reading, as the watchdog does for chat sessions. A slow client
+// that keeps reading is not cut off.
+type stuckGuard struct {
+	w       io.Writer
+	conn    net.Conn
+	timeout time.Duration
+}
+
+// stuckGuardPiece is how much is written under one deadline.
+const stuckGuardPiece = 32 << 10
+
+func (g *stuckGuard) Write(p []byte) (int, error) {
+	stuck := time.AfterFunc(g.timeout, func() { g.conn.Close() })
+	defer stuck.Stop()
+	n := 0
+	for n < len(p) {
+		stuck.Reset(g.timeout)
+		m, err := g.w.Write(p[n:min(len(p), n+stuckGuardPiece)])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

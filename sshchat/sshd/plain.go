@@ -43,6 +43,11 @@ func (se *session) readPlain() {
 			return
 		}
 		if tooLong {
+			// Paced like any line typed: otherwise over-long lines
+			// are answered as fast as a client can send them.
+			if !se.pace(&pacing) {
+				return
+			}
 			hub.TooLong(m, hub.MaxLine())
 			continue
 		}
