@@ -21,7 +21,7 @@ func registerChat(reg *prometheus.Registry, c *chat.Metrics) {
 		counter("sshchat_lines_refused_total", refusedHelp, prometheus.Labels{"reason": "too_long"}, &c.LinesTooLong),
 		counter("sshchat_lines_refused_total", refusedHelp, prometheus.Labels{"reason": "muted"}, &c.LinesMuted),
 		counter("sshchat_lines_paced_total", "Lines delayed by pacing (--rate, --burst); they are delivered later, not dropped.", nil, &c.LinesPaced),
-		counter("sshchat_lines_not_stored_total", "Room lines the store failed to keep (delivered all the same); anything above 0 means the disk is in trouble.", nil, &c.LinesNotStored),
+		counter("sshchat_lines_not_stored_total", "Room lines the store failed to keep, shown to nobody; anything above 0 means the disk is in trouble.", nil, &c.LinesNotStored),
 		counter("sshchat_deliveries_total", "Room lines queued to members' outboxes (one per line per member in the room).", nil, &c.Deliveries),
 		&fanoutCollector{c: c, desc: prometheus.NewDesc("sshchat_fanout_latency_seconds",
 			"Time from a room line accepted to it being written to a member's connection, one observation per delivery.", nil, nil)},
