@@ -115,13 +115,14 @@ type Hub struct {
 	roomGeneration uint64
 	roomLoads      map[string]chan struct{} // by FoldRoom: loads under way, closed when done
 
-	roomCount      atomic.Int64 // rooms in the store, for MaxRooms
-	roomCreations  *hourlyLimiter
-	nickClaims     *hourlyLimiter
-	nickSweep      atomic.Int64   // unix nanoseconds of the last nick expiry sweep
-	marks          *markCache     // read markers not yet written (markers.go)
-	unreadAsks     askLimiter     // when each key last asked /unread (catchup.go)
-	loginSummaries summaryLimiter // each key's allowance of login summaries (login_summary.go)
+	roomCount           atomic.Int64 // rooms in the store, for MaxRooms
+	roomCreations       *hourlyLimiter
+	roomCreationsByAddr *hourlyLimiter // the keys of one address together (roomcaps.go)
+	nickClaims          *hourlyLimiter
+	nickSweep           atomic.Int64   // unix nanoseconds of the last nick expiry sweep
+	marks               *markCache     // read markers not yet written (markers.go)
+	unreadAsks          askLimiter     // when each key last asked /unread (catchup.go)
+	loginSummaries      summaryLimiter // each key's allowance of login summaries (login_summary.go)
 
 	stop    chan struct{}
 	stopped sync.Once
@@ -187,13 +188,14 @@ func NewHub(cfg Config) (*Hub, error) {
 	h := &Hub{
 		cfg: cfg, log: cfg.Logger, store: cfg.Store,
 		nicks: make(map[string]*Member), looks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
-		roomLoads:     make(map[string]chan struct{}),
-		node:          newNodeID(),
-		stop:          make(chan struct{}),
-		pace:          newPaceTable(cfg.Pacing),
-		roomCreations: newHourlyLimiter(cfg.RoomsPerHour, defaultTracked),
-		nickClaims:    newHourlyLimiter(cfg.NickClaimsPerHour, defaultTracked),
-		marks:         newMarkCache(),
+		roomLoads:           make(map[string]chan struct{}),
+		node:                newNodeID(),
+		stop:                make(chan struct{}),
+		pace:                newPaceTable(cfg.Pacing),
+		roomCreations:       newHourlyLimiter(cfg.RoomsPerHour, defaultTracked),
+		roomCreationsByAddr: newHourlyLimiter(cfg.RoomsPerHour*roomsPerAddrFactor, defaultTracked),
+		nickClaims:          newHourlyLimiter(cfg.NickClaimsPerHour, defaultTracked),
+		marks:               newMarkCache(),
 	}
 	h.history.burst = max(cfg.HistoryBurst, 0)
 	if cfg.Retention > 0 {

@@ -23,13 +23,38 @@ func (h *Hub) mayCreateRoom(by roomCreator) error {
 	if by.key != "" && h.isOperatorKey(by.key) {
 		return nil
 	}
-	ok, wait := h.roomCreations.allow(actorKey(by.key, by.addr), h.cfg.Now())
+	now := h.cfg.Now()
+	ok, wait := h.roomCreations.allow(actorKey(by.key, by.addr), now)
 	if !ok {
 		h.roomCount.Add(-1)
 		return fmt.Errorf("you may create %d rooms an hour; try again in %s", h.cfg.RoomsPerHour,
 			formatDuration(max(wait.Round(time.Minute), time.Minute)))
 	}
+	if by.key != "" {
+		// Keys cost nothing to make: the keys of one address share a
+		// larger allowance too (guests are counted by address already).
+		if ok, wait := h.roomCreationsByAddr.allow(actorKey("", by.addr), now); !ok {
+			h.roomCreations.refund(actorKey(by.key, by.addr))
+			h.roomCount.Add(-1)
+			return fmt.Errorf("the keys of your address may create %d rooms an hour; try again in %s",
+				h.cfg.RoomsPerHour*roomsPerAddrFactor, formatDuration(max(wait.Round(time.Minute), time.Minute)))
+		}
+	}
 	return nil
+}
+
+// roomsPerAddrFactor is how many keys' worth of hourly room creations the
+// keys of one address (an IPv6 /64) share.
+const roomsPerAddrFactor = 3
+
+// refundRoomCreation gives back what mayCreateRoom counted for by, when
+// the room was not created after all.
+func (h *Hub) refundRoomCreation(by roomCreator) {
+	h.roomCount.Add(-1)
+	h.roomCreations.refund(actorKey(by.key, by.addr))
+	if by.key != "" {
+		h.roomCreationsByAddr.refund(actorKey("", by.addr))
+	}
 }
 
 // orDefault returns v, or def when v is zero; a negative v means "no cap"

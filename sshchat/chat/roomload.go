@@ -139,8 +139,7 @@ func (h *Hub) findOrCreateRoom(name string, by *roomCreator) (info store.RoomInf
 	}
 	info = store.RoomInfo{Name: name, CreatorKey: by.key, Created: h.cfg.Now()}
 	if err := h.store.SaveRoom(ctx, info); err != nil {
-		h.roomCount.Add(-1)
-		h.roomCreations.refund(actorKey(by.key, by.addr))
+		h.refundRoomCreation(*by)
 		return info, false, fmt.Errorf("the room cannot be created right now: %w", err)
 	}
 	h.publishChange(ChangeRoom, name) // the other nodes count it against MaxRooms
