@@ -267,6 +267,11 @@ type Watcher struct {
 // on the Watcher's own goroutine. Deletes and expiries (with KeyTTL set on
 // the bucket) arrive as entries with OpDelete and OpExpire. The watch
 // resumes by itself after a reconnect.
+//
+// "Every change" is every revision the bucket still holds when the watch
+// reaches it: with History 1 a value overwritten before it was delivered
+// is gone, so a watcher may skip it but always ends on each key's latest
+// value. Keep History larger where intermediate values matter.
 func (b *Bucket) Watch(ctx context.Context, handle func(Entry), ready func()) (*Watcher, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("natsjs: watch %s: %w", b.kv.Bucket(), err)
