@@ -1,0 +1,120 @@
+package natsjs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sshchat/sshchat/sshchat/natsjs"
+	"github.com/sshchat/sshchat/sshchat/natsjs/natsjstest"
+)
+
+// publishRetrying publishes lines first..first+n-1, retrying each with the
+// same id until it is acknowledged (as a node does while NATS fails over).
+func publishRetrying(ctx context.Context, s *natsjs.Stream, subject string, first, n int) error {
+	for i := first; i < first+n; i++ {
+		for {
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_, err := s.Publish(pctx, subject, fmt.Appendf(nil, "line %d", i), fmt.Sprintf("id-%d", i))
+			cancel()
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, natsjs.ErrUnavailable) && !isClusterTransient(err) {
+				return fmt.Errorf("line %d: %w", i, err)
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("line %d: gave up: %w", i, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// isClusterTransient: while a stream elects a new leader, publishes can
+// fail with errors that a retry (with the same id) resolves.
+func isClusterTransient(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
+// Three servers, three replicas: stopping the stream's leader in the middle
+// of a flood loses nothing that was acknowledged, stores nothing twice
+// (retries carry the same ids), and the ordered consumer delivers every
+// line once, in order, across the fail-over.
+func TestR3StreamSurvivesLeaderLossMidFlood(t *testing.T) {
+	cluster := natsjstest.RunCluster(t, 3, natsjstest.Options{})
+	c := connect(t, natsjs.Options{}, cluster.URLs()...)
+	ctx := testContext(t)
+	s, err := c.EnsureStream(ctx, natsjs.StreamConfig{Replicas: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	room, _ := s.Subjects().Room("lobby")
+	const n = 60
+
+	rec := newRecorder(n)
+	cons, err := s.Consume(ctx, 1, rec.handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Stop()
+
+	published := make(chan error, 1)
+	go func() { published <- publishRetrying(ctx, s, room, 1, n) }()
+
+	got := rec.take(t, n/3)
+	st, err := s.State(ctx)
+	if err != nil || st.Replicas != 3 || st.Leader == "" {
+		t.Fatalf("stream state %+v, %v; want three replicas and a leader", st, err)
+	}
+	stopped := 0
+	for _, srv := range cluster.Servers {
+		if srv.NATS().Name() == st.Leader {
+			srv.Shutdown()
+			stopped++
+		}
+	}
+	if stopped != 1 {
+		t.Fatalf("stream leader %q is none of the servers", st.Leader)
+	}
+
+	got = append(got, rec.take(t, n-len(got))...)
+	if err := <-published; err != nil {
+		t.Fatal(err)
+	}
+	checkInOrder(t, got, 1)
+	// An API request lost in the election is not answered; like a node,
+	// ask again with a short timeout until a new leader answers.
+	var final natsjs.StreamState
+	waitFor(t, "a new stream leader to report the stream", func() bool {
+		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		final, err = s.State(qctx)
+		return err == nil && final.Leader != "" && final.Leader != st.Leader
+	})
+	if final.Msgs != n || final.LastSeq != n {
+		t.Fatalf("stream state %+v; want exactly %d messages", final, n)
+	}
+}
+
+// The nick claim race on replicated buckets, where the server reports a
+// lost compare-and-set with another error code than on one server.
+func TestR3NickClaimRaceHasOneWinner(t *testing.T) {
+	cluster := natsjstest.RunCluster(t, 3, natsjstest.Options{})
+	ctx := testContext(t)
+	var buckets []*natsjs.Bucket
+	for i := range 2 {
+		// Each "node" talks to a different server first.
+		urls := cluster.URLs()
+		c := connect(t, natsjs.Options{}, urls[i], urls[2])
+		b, err := c.EnsureBucket(ctx, natsjs.BucketConfig{Name: "nicks", Replicas: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		buckets = append(buckets, b)
+	}
+	raceCreate(t, buckets, 2, 30)
+}
