@@ -30,7 +30,8 @@ type StreamConfig struct {
 	// operating system crash of one machine). Default 1.
 	Replicas int
 	// Duplicates is the duplicate window for message ids; default
-	// DefaultDuplicates. It must not exceed MaxAge when MaxAge is set.
+	// DefaultDuplicates, cut to MaxAge when MaxAge is shorter (the server
+	// refuses a longer window).
 	Duplicates time.Duration
 	// MaxAge drops messages older than this; 0 keeps them forever.
 	MaxAge time.Duration
@@ -75,13 +76,18 @@ func streamConfig(cfg StreamConfig) jetstream.StreamConfig {
 	if maxMsgSize <= 0 {
 		maxMsgSize = DefaultMaxMsgSize
 	}
+	duplicates := orDefault(cfg.Duplicates, DefaultDuplicates)
+	if cfg.MaxAge > 0 && duplicates > cfg.MaxAge {
+		// The server refuses a duplicate window longer than MaxAge.
+		duplicates = cfg.MaxAge
+	}
 	return jetstream.StreamConfig{
 		Name:        name,
 		Description: "sshchat: every room line, private message and event, in one order",
 		Subjects:    []string{cfg.Subjects.All()},
 		Storage:     jetstream.FileStorage,
 		Replicas:    max(cfg.Replicas, 1),
-		Duplicates:  orDefault(cfg.Duplicates, DefaultDuplicates),
+		Duplicates:  duplicates,
 		MaxAge:      cfg.MaxAge,
 		MaxBytes:    maxBytes,
 		MaxMsgSize:  maxMsgSize,

@@ -46,6 +46,25 @@ func TestEnsureStreamIsIdempotent(t *testing.T) {
 	}
 }
 
+// A short MaxAge cuts the default duplicate window (the server refuses a
+// window longer than MaxAge).
+func TestShortMaxAgeCutsDuplicateWindow(t *testing.T) {
+	srv := natsjstest.Run(t, natsjstest.Options{})
+	c := connect(t, natsjs.Options{}, srv.URL())
+	ctx := testContext(t)
+	s, err := c.EnsureStream(ctx, natsjs.StreamConfig{MaxAge: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.JetStream().Stream(ctx, s.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := info.CachedInfo().Config.Duplicates; got != 30*time.Second {
+		t.Fatalf("duplicate window %v, want 30s", got)
+	}
+}
+
 // A publish retried with the same id (the ack was lost, the node timed
 // out) is stored once, and the retry's ack says so and names the first
 // copy's sequence.
