@@ -77,6 +77,7 @@ type Conn struct {
 	js     jetstream.JetStream
 	log    *slog.Logger
 	closed chan struct{}
+	owned  owned
 }
 
 // Connect dials NATS. The first connection must succeed within
@@ -194,9 +195,11 @@ func backoff(first, ceiling time.Duration) nats.ReconnectDelayHandler {
 // Connected reports whether the connection is up now.
 func (c *Conn) Connected() bool { return c.nc.IsConnected() }
 
-// Close ends the connection for good and waits (up to a few seconds) until
-// the client has run OnClosed, so no callback fires after Close returns.
+// Close stops the consumers and watchers still running on the connection,
+// ends the connection for good and waits (up to a few seconds) until the
+// client has run OnClosed, so no callback fires after Close returns.
 func (c *Conn) Close() {
+	c.owned.stopAll()
 	c.nc.Close()
 	select {
 	case <-c.closed:

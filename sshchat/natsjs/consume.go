@@ -36,6 +36,7 @@ const (
 
 // Consumer delivers the stream in order to one handler, until Stop.
 type Consumer struct {
+	conn *Conn
 	iter jetstream.MessagesContext
 	stop chan struct{}
 	done chan struct{}
@@ -76,8 +77,11 @@ func (s *Stream) Consume(ctx context.Context, from uint64, handle func(Delivery)
 	if err != nil {
 		return nil, s.conn.unavailable(fmt.Errorf("natsjs: consume %s from %d: %w", s.name, from, err))
 	}
-	c := &Consumer{iter: iter, stop: make(chan struct{}), done: make(chan struct{})}
+	c := &Consumer{conn: s.conn, iter: iter, stop: make(chan struct{}), done: make(chan struct{})}
 	go c.run(s, from, handle)
+	if err := s.conn.owned.add(c); err != nil {
+		return nil, fmt.Errorf("natsjs: consume %s: %w", s.name, err)
+	}
 	return c, nil
 }
 
@@ -135,4 +139,5 @@ func (c *Consumer) Stop() {
 		c.iter.Stop()
 	})
 	<-c.done
+	c.conn.owned.remove(c)
 }

@@ -256,6 +256,7 @@ func entryOf(e jetstream.KeyValueEntry, key string) Entry {
 
 // Watcher delivers a bucket's changes to one handler until Stop.
 type Watcher struct {
+	conn   *Conn
 	w      jetstream.KeyWatcher
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -287,7 +288,7 @@ func (b *Bucket) Watch(ctx context.Context, handle func(Entry), ready func()) (*
 		cancel()
 		return nil, b.conn.unavailable(fmt.Errorf("natsjs: watch %s: %w", b.kv.Bucket(), err))
 	}
-	w := &Watcher{w: kw, cancel: cancel, done: make(chan struct{})}
+	w := &Watcher{conn: b.conn, w: kw, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		for e := range kw.Updates() {
@@ -305,6 +306,9 @@ func (b *Bucket) Watch(ctx context.Context, handle func(Entry), ready func()) (*
 			handle(entryOf(e, key))
 		}
 	}()
+	if err := b.conn.owned.add(w); err != nil {
+		return nil, fmt.Errorf("natsjs: watch %s: %w", b.kv.Bucket(), err)
+	}
 	return w, nil
 }
 
@@ -314,4 +318,5 @@ func (w *Watcher) Stop() {
 	_ = w.w.Stop()
 	w.cancel()
 	<-w.done
+	w.conn.owned.remove(w)
 }
