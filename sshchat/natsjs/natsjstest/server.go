@@ -4,6 +4,8 @@
 // shut down and restarted on the same port and folder, to test reconnects
 // and recovery.
 //
+// NATSJSTEST_LOG=1 in the environment shows the servers' logs on stderr.
+//
 // Only tests import this package, so the nats-server code never reaches the
 // sshchat binary.
 package natsjstest
@@ -11,11 +13,12 @@ package natsjstest
 import (
 	"fmt"
 	"net"
-	"path/filepath"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/logger"
 	"github.com/nats-io/nats-server/v2/server"
 )
 
@@ -78,6 +81,10 @@ func (s *Server) Start() {
 	if err != nil {
 		s.t.Fatalf("natsjstest: new server %s: %v", s.name, err)
 	}
+	if os.Getenv("NATSJSTEST_LOG") != "" {
+		// Debugging a test: the server's own log on stderr.
+		srv.SetLoggerV2(logger.NewStdLogger(true, true, false, false, true, logger.LogUTC(true)), true, false, false)
+	}
 	srv.Start()
 	if !srv.ReadyForConnections(readyTimeout) {
 		srv.Shutdown()
@@ -129,7 +136,7 @@ func (s *Server) serverOptions() *server.Options {
 		NoLog:              true,
 		NoSigs:             true,
 		JetStream:          true,
-		StoreDir:           filepath.Join(s.storage, "jetstream"),
+		StoreDir:           s.storage, // the server adds "jetstream/"
 		JetStreamMaxMemory: 64 << 20,
 		JetStreamMaxStore:  1 << 30,
 		SyncAlways:         s.opts.SyncAlways,
