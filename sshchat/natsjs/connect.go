@@ -119,6 +119,7 @@ func Connect(ctx context.Context, o Options) (*Conn, error) {
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted())
+			c.owned.reconnected()
 			if o.OnReconnected != nil {
 				o.OnReconnected(nc.ConnectedUrlRedacted())
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -252,71 +251,4 @@ func entryOf(e jetstream.KeyValueEntry, key string) Entry {
 		op = OpExpire
 	}
 	return Entry{Key: key, Value: e.Value(), Revision: e.Revision(), Op: op, Created: e.Created()}
-}
-
-// Watcher delivers a bucket's changes to one handler until Stop.
-type Watcher struct {
-	conn   *Conn
-	w      jetstream.KeyWatcher
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-// Watch calls handle with the latest entry of every key, then calls ready
-// once (the bucket's state as of the watch is complete: a node may now
-// serve from it), then with every change as it happens, in revision order,
-// on the Watcher's own goroutine. Deletes and expiries (with KeyTTL set on
-// the bucket) arrive as entries with OpDelete and OpExpire. The watch
-// resumes by itself after a reconnect.
-//
-// "Every change" is every revision the bucket still holds when the watch
-// reaches it: with History 1 a value overwritten before it was delivered
-// is gone, so a watcher may skip it but always ends on each key's latest
-// value. Keep History larger where intermediate values matter.
-func (b *Bucket) Watch(ctx context.Context, handle func(Entry), ready func()) (*Watcher, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("natsjs: watch %s: %w", b.kv.Bucket(), err)
-	}
-	// The library keeps the context for the watch's whole life: it
-	// unsubscribes when the context ends, parks a goroutine on it until
-	// then, and uses it to recreate the consumer after a reconnect. So the
-	// watch gets a context of its own, which Stop ends, not the caller's
-	// (which may be a short request context).
-	watchCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	kw, err := b.kv.WatchAll(watchCtx)
-	if err != nil {
-		cancel()
-		return nil, b.conn.unavailable(fmt.Errorf("natsjs: watch %s: %w", b.kv.Bucket(), err))
-	}
-	w := &Watcher{conn: b.conn, w: kw, cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		for e := range kw.Updates() {
-			if e == nil {
-				if ready != nil {
-					ready()
-				}
-				continue
-			}
-			key, err := DecodeToken(strings.TrimPrefix(e.Key(), b.subjectPrefix))
-			if err != nil {
-				b.conn.log.Warn("NATS watch: key not written by sshchat", "bucket", b.kv.Bucket(), "key", e.Key())
-				continue
-			}
-			handle(entryOf(e, key))
-		}
-	}()
-	if err := b.conn.owned.add(w); err != nil {
-		return nil, fmt.Errorf("natsjs: watch %s: %w", b.kv.Bucket(), err)
-	}
-	return w, nil
-}
-
-// Stop ends the watch and waits until the handler has returned for the
-// last time. Not from inside the handler.
-func (w *Watcher) Stop() {
-	_ = w.w.Stop()
-	w.cancel()
-	<-w.done
-	w.conn.owned.remove(w)
 }

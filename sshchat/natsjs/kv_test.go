@@ -303,3 +303,58 @@ func TestUnrefreshedPresenceExpires(t *testing.T) {
 		t.Fatal("node-alive never expired after refreshing stopped")
 	}
 }
+
+// Bans must keep propagating after NATS restarts: the watch resumes by
+// itself and delivers what changed while it was away and after.
+func TestWatchResumesAfterServerRestart(t *testing.T) {
+	srv := natsjstest.Run(t, natsjstest.Options{})
+	c := connect(t, natsjs.Options{}, srv.URL())
+	writer := connect(t, natsjs.Options{}, srv.URL())
+	ctx := testContext(t)
+	b, err := c.EnsureBucket(ctx, natsjs.BucketConfig{Name: "bans", History: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := writer.EnsureBucket(ctx, natsjs.BucketConfig{Name: "bans", History: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := make(chan natsjs.Entry, 100)
+	w, err := b.Watch(ctx, func(e natsjs.Entry) { entries <- e }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	next := func() natsjs.Entry {
+		t.Helper()
+		select {
+		case e := <-entries:
+			return e
+		case <-time.After(waitTimeout):
+			t.Fatal("no watch entry")
+			return natsjs.Entry{}
+		}
+	}
+
+	if _, err := wb.Put(ctx, "before", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(); e.Key != "before" {
+		t.Fatalf("entry %+v", e)
+	}
+	srv.Restart()
+	// Write until the writer is back; the watch must deliver the value.
+	waitFor(t, "a write after the restart", func() bool {
+		_, err := wb.Put(ctx, "after", []byte("2"))
+		return err == nil
+	})
+	for {
+		e := next()
+		if e.Key == "after" && string(e.Value) == "2" {
+			return
+		}
+		if e.Key != "before" {
+			t.Fatalf("unexpected entry %+v", e)
+		}
+	}
+}

@@ -47,6 +47,25 @@ func (o *owned) remove(s stopper) {
 	o.mu.Unlock()
 }
 
+// reconnecter is a member that wants to know about reconnects.
+type reconnecter interface{ reconnected() }
+
+// reconnected tells every member that cares that the connection is back.
+// Members only signal their own goroutine; nothing blocks here.
+func (o *owned) reconnected() {
+	o.mu.Lock()
+	all := make([]reconnecter, 0, len(o.running))
+	for s := range o.running {
+		if r, ok := s.(reconnecter); ok {
+			all = append(all, r)
+		}
+	}
+	o.mu.Unlock()
+	for _, r := range all {
+		r.reconnected()
+	}
+}
+
 // stopAll marks the set closing and stops every member.
 func (o *owned) stopAll() {
 	o.mu.Lock()
