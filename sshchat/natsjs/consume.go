@@ -132,7 +132,8 @@ func (c *Consumer) run(s *Stream, from uint64, handle func(Delivery)) {
 
 // Stop ends consumption and waits until the handler has returned for the
 // last time. It may be called more than once and from any goroutine except
-// the handler's.
+// the handler's. While NATS is away it can take up to ~10 s: the library
+// re-creates its consumer under a lock, one attempt at a time.
 func (c *Consumer) Stop() {
 	c.once.Do(func() {
 		close(c.stop)
