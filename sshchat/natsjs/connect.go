@@ -55,8 +55,9 @@ type Options struct {
 	// ReconnectWait is the first wait between reconnect attempts; it doubles
 	// up to MaxReconnectWait, with jitter, and attempts never stop.
 	ReconnectWait, MaxReconnectWait time.Duration
-	// RequestTimeout bounds a JetStream API call or publish acknowledgement
-	// when the caller's context has no deadline.
+	// RequestTimeout bounds each JetStream API call or publish
+	// acknowledgement (a caller's earlier deadline still wins); default
+	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
 
 	// OnDisconnected is called when the connection is lost (err may be nil),
@@ -78,6 +79,8 @@ type Conn struct {
 	log    *slog.Logger
 	closed chan struct{}
 	owned  owned
+	// requestTimeout bounds each request (Options.RequestTimeout).
+	requestTimeout time.Duration
 }
 
 // Connect dials NATS. The first connection must succeed within
@@ -95,7 +98,7 @@ func Connect(ctx context.Context, o Options) (*Conn, error) {
 		log = slog.Default()
 	}
 	log = log.With("component", "nats")
-	c := &Conn{log: log, closed: make(chan struct{})}
+	c := &Conn{log: log, closed: make(chan struct{}), requestTimeout: orDefault(o.RequestTimeout, DefaultRequestTimeout)}
 
 	connectTimeout := orDefault(o.ConnectTimeout, DefaultConnectTimeout)
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < connectTimeout {
@@ -146,9 +149,9 @@ func Connect(ctx context.Context, o Options) (*Conn, error) {
 		return nil, fmt.Errorf("natsjs: connect to %s: %w", redactURLs(o.URLs), err)
 	}
 	js, err := jetstream.New(nc,
-		jetstream.WithDefaultTimeout(orDefault(o.RequestTimeout, DefaultRequestTimeout)),
+		jetstream.WithDefaultTimeout(c.requestTimeout),
 		jetstream.WithPublishAsyncMaxPending(DefaultMaxPendingPublishes),
-		jetstream.WithPublishAsyncTimeout(orDefault(o.RequestTimeout, DefaultRequestTimeout)),
+		jetstream.WithPublishAsyncTimeout(c.requestTimeout),
 	)
 	if err != nil {
 		nc.Close()

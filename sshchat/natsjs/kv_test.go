@@ -236,8 +236,10 @@ func TestUnrefreshedPresenceExpires(t *testing.T) {
 	srv := natsjstest.Run(t, natsjstest.Options{})
 	c := connect(t, natsjs.Options{}, srv.URL())
 	ctx := testContext(t)
-	// The server's minimum for both TTLs is one second.
-	const ttl = time.Second
+	// The server's minimum for both TTLs is one second. The live key gets
+	// a longer TTL than its refresh period by far, so a test goroutine
+	// stalled by a loaded machine does not let it lapse.
+	const ttl, aliveTTL = time.Second, 3 * time.Second
 	b, err := c.EnsureBucket(ctx, natsjs.BucketConfig{Name: "presence", KeyTTL: ttl})
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +259,7 @@ func TestUnrefreshedPresenceExpires(t *testing.T) {
 	if _, err := b.CreateTTL(ctx, "node-dead", []byte("alice"), ttl); err != nil {
 		t.Fatal(err)
 	}
-	rev, err := b.CreateTTL(ctx, "node-alive", []byte("bob"), ttl)
+	rev, err := b.CreateTTL(ctx, "node-alive", []byte("bob"), aliveTTL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +272,7 @@ func TestUnrefreshedPresenceExpires(t *testing.T) {
 		select {
 		case dead = <-expired:
 		case <-refresh.C:
-			if rev, err = b.RefreshTTL(ctx, "node-alive", []byte("bob"), rev, ttl); err != nil {
+			if rev, err = b.RefreshTTL(ctx, "node-alive", []byte("bob"), rev, aliveTTL); err != nil {
 				t.Fatalf("refresh: %v", err)
 			}
 		case <-ctx.Done():
@@ -290,7 +292,7 @@ func TestUnrefreshedPresenceExpires(t *testing.T) {
 		t.Fatalf("refreshed key gone: %v", err)
 	}
 	// A stale refresh loses, like any compare-and-set.
-	if _, err := b.RefreshTTL(ctx, "node-alive", []byte("bob"), rev-1, ttl); !errors.Is(err, natsjs.ErrRevisionMismatch) {
+	if _, err := b.RefreshTTL(ctx, "node-alive", []byte("bob"), rev-1, aliveTTL); !errors.Is(err, natsjs.ErrRevisionMismatch) {
 		t.Fatalf("stale refresh: %v, want ErrRevisionMismatch", err)
 	}
 	// Once refreshing stops it expires too.

@@ -136,13 +136,13 @@ func (s *Stream) State(ctx context.Context) (StreamState, error) {
 	return st, nil
 }
 
-// requestContext gives ctx the connection's request timeout unless it
-// already has a deadline.
+// requestContext bounds one request by the connection's request timeout,
+// or by ctx's own deadline if that comes first. Always, even when ctx has a
+// later deadline: a request written to a connection just as it broke gets
+// no answer at all, and must fail (and be retried) rather than wait for a
+// caller's long deadline.
 func (c *Conn) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeout(ctx, DefaultRequestTimeout)
+	return context.WithTimeout(ctx, c.requestTimeout)
 }
 
 // ErrStreamNotFound is returned when the stream does not exist.
