@@ -219,18 +219,43 @@ func (c *Conn) NATS() *nats.Conn { return c.nc }
 // JetStream is the underlying JetStream context.
 func (c *Conn) JetStream() jetstream.JetStream { return c.js }
 
-// unavailable wraps err with ErrUnavailable when the connection is down, so
-// callers can tell "NATS is away" from "this request was wrong".
+// unavailable wraps err with ErrUnavailable when it says NATS or JetStream
+// cannot serve right now (disconnected, no answer, a stream or cluster
+// between leaders), so callers can tell "retry later, with the same message
+// id" from "this request was wrong".
 func (c *Conn) unavailable(err error) error {
 	if err == nil {
 		return nil
 	}
-	if !c.nc.IsConnected() || errors.Is(err, nats.ErrReconnectBufExceeded) ||
-		errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrNoResponders) ||
-		errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+	if !c.nc.IsConnected() || isTransient(err) {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err
+}
+
+// Server error codes that mean "not now": no cluster quorum, not the
+// leader, the stream or consumer offline (nats-server's
+// jetstream_errors_generated.go).
+var transientCodes = map[jetstream.ErrorCode]bool{
+	10005: true, // JSClusterNoPeersErrF
+	10006: true, // JSClusterNotActiveErr
+	10008: true, // JSClusterNotAvailErr
+	10009: true, // JSClusterNotLeaderErr
+	10118: true, // JSStreamOfflineErr
+	10119: true, // JSConsumerOfflineErr
+}
+
+func isTransient(err error) bool {
+	if errors.Is(err, nats.ErrReconnectBufExceeded) || errors.Is(err, nats.ErrConnectionClosed) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, context.DeadlineExceeded) ||
+		// Publish retried "no responders" (a stream between leaders) and
+		// gave up.
+		errors.Is(err, jetstream.ErrNoStreamResponse) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && transientCodes[apiErr.ErrorCode]
 }
 
 func redactURLs(urls []string) string {

@@ -25,12 +25,15 @@ type Delivery struct {
 // Buffering and liveness of the ordered consumer. The client pulls up to
 // consumeBatch messages or consumeBytes ahead of the handler (the bound on
 // what a slow handler lets pile up), and a consumer that hears no heartbeat
-// for two periods is recreated from the last delivered sequence.
+// for two periods is recreated from the last delivered sequence: that is
+// how a node notices that the server holding its consumer died while its
+// own connection (to another server) stayed up. One heartbeat a second per
+// node is negligible traffic and keeps that fail-over to a few seconds.
 const (
 	consumeBatch     = 500
 	consumeBytes     = 4 << 20
-	consumeExpiry    = 10 * time.Second
-	consumeHeartbeat = 3 * time.Second
+	consumeExpiry    = 5 * time.Second
+	consumeHeartbeat = time.Second
 	consumeRetryWait = 250 * time.Millisecond
 )
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -14,8 +15,14 @@ import (
 // milliseconds can take seconds under load.
 const waitTimeout = 30 * time.Second
 
-// quietLogger keeps expected connection warnings out of test output.
-var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
+// quietLogger keeps expected connection warnings out of test output;
+// NATSJS_TEST_CLIENT_LOG=1 shows them (at debug level) instead.
+var quietLogger = func() *slog.Logger {
+	if os.Getenv("NATSJS_TEST_CLIENT_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}()
 
 func testContext(t *testing.T) context.Context {
 	t.Helper()
