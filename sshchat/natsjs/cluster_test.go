@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,8 +15,15 @@ import (
 
 // publishRetrying publishes lines first..first+n-1, retrying each with the
 // same id until it is acknowledged (as a node does while NATS fails over).
-func publishRetrying(ctx context.Context, s *natsjs.Stream, subject string, first, n int) error {
+// Before line i it waits until allowed(i) holds, which paces the flood.
+func publishRetrying(ctx context.Context, s *natsjs.Stream, subject string, first, n int, allowed func(int) bool) error {
 	for i := first; i < first+n; i++ {
+		for !allowed(i) {
+			if ctx.Err() != nil {
+				return fmt.Errorf("line %d: never allowed: %w", i, ctx.Err())
+			}
+			time.Sleep(time.Millisecond)
+		}
 		for {
 			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			_, err := s.Publish(pctx, subject, fmt.Appendf(nil, "line %d", i), fmt.Sprintf("id-%d", i))
@@ -50,14 +59,29 @@ func TestR3StreamSurvivesLeaderLossMidFlood(t *testing.T) {
 	const n = 60
 
 	rec := newRecorder(n)
-	cons, err := s.Consume(ctx, 1, rec.handle)
+	var delivered atomic.Int64
+	// The handler holds the consumer after n/3 lines until the leader is
+	// stopped, so the flood (paced by the consumer) is surely mid-way.
+	leaderStopped := make(chan struct{})
+	cons, err := s.Consume(ctx, 1, func(d natsjs.Delivery) {
+		if delivered.Add(1) > n/3 {
+			<-leaderStopped
+		}
+		rec.handle(d)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cons.Stop()
+	releaseHandler := sync.OnceFunc(func() { close(leaderStopped) })
+	defer releaseHandler() // before cons.Stop, which waits for the handler
 
+	// The publisher stays at most `window` lines ahead of the consumer.
+	const window = 5
 	published := make(chan error, 1)
-	go func() { published <- publishRetrying(ctx, s, room, 1, n) }()
+	go func() {
+		published <- publishRetrying(ctx, s, room, 1, n, func(i int) bool { return int64(i) <= delivered.Load()+window })
+	}()
 
 	got := rec.take(t, n/3)
 	st, err := s.State(ctx)
@@ -71,11 +95,13 @@ func TestR3StreamSurvivesLeaderLossMidFlood(t *testing.T) {
 			stopped++
 		}
 	}
+	releaseHandler()
 	if stopped != 1 {
 		t.Fatalf("stream leader %q is none of the servers", st.Leader)
 	}
 
 	// First every line must be acknowledged, then delivered.
+	stoppedAt := time.Now()
 	select {
 	case err := <-published:
 		if err != nil {
@@ -84,7 +110,9 @@ func TestR3StreamSurvivesLeaderLossMidFlood(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatalf("publishing did not finish within %v after the leader stopped", waitTimeout)
 	}
+	t.Logf("all lines acknowledged %v after the leader stopped", time.Since(stoppedAt))
 	got = append(got, rec.take(t, n-len(got))...)
+	t.Logf("all lines delivered %v after the leader stopped", time.Since(stoppedAt))
 	checkInOrder(t, got, 1)
 	// An API request lost in the election is not answered; like a node,
 	// ask again with a short timeout until a new leader answers.
