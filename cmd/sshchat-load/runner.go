@@ -67,7 +67,13 @@ func (r *runner) main() int {
 	// The server.
 	switch {
 	case o.spawn != "":
-		s, err := spawnServer(o.spawn, o.serverOut, strings.Fields(o.serverArgs), r.deadlineDur(15*time.Second))
+		spawn := func() (*spawned, error) {
+			return spawnServer(o.spawn, o.serverOut, strings.Fields(o.serverArgs), r.deadlineDur(15*time.Second))
+		}
+		if o.floor {
+			spawn = func() (*spawned, error) { return spawnFloor(o.serverOut, r.deadlineDur(15*time.Second)) }
+		}
+		s, err := spawn()
 		if err != nil {
 			r.logf("spawn: %v", err)
 			return 1
@@ -85,6 +91,11 @@ func (r *runner) main() int {
 	default:
 		r.pid = o.pid
 		r.logf("attached to %s (pid %d)", o.addr, o.pid)
+	}
+	if o.floor {
+		r.kv.set("server", "floor")
+	} else {
+		r.kv.set("server", "sshchat")
 	}
 	r.kv.set("n", "%d", o.n)
 	r.kv.set("burst", "%v", o.burst)
