@@ -60,6 +60,7 @@ type Room struct {
 	retention  time.Duration
 	topic      string
 	creatorKey string
+	coalesce   coalescer // when members' writers are woken (coalesce.go)
 
 	announcer *announcer
 }
@@ -187,8 +188,9 @@ func (r *Room) deliver(ev *Event) {
 			r.recent = append(r.recent, ev)
 		}
 	}
+	wake := r.wakeNowLocked()
 	for _, m := range r.members {
-		if !m.out.Push(ev) {
+		if !m.out.push(ev, wake) {
 			overflowed = append(overflowed, m)
 		}
 	}
