@@ -38,11 +38,11 @@ type Options struct {
 	// MaxBatch bounds the messages written by one group commit (default 1024).
 	MaxBatch int
 	// CommitWindow is the least time between the starts of two group
-	// commits while lines keep coming (default 5ms; negative: none). A
-	// line that finds the store idle is committed at once; lines that
-	// arrive within the window after a commit wait for its end and are
-	// committed together, in one transaction and one FTS index update
-	// (see commitwindow.go).
+	// commits while lines keep coming (default 0: none). A line that
+	// finds the store idle is committed at once; lines that arrive within
+	// the window after a commit wait for its end and are committed
+	// together, in one transaction and one FTS index update (see
+	// commitwindow.go).
 	CommitWindow time.Duration
 	// ReadConns is the size of the read pool (default 4, at least
 	// GOMAXPROCS).
@@ -127,9 +127,6 @@ func Open(path string, opts Options) (_ *Store, err error) {
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 1024
-	}
-	if opts.CommitWindow == 0 {
-		opts.CommitWindow = defaultCommitWindow
 	}
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = max(4, runtime.GOMAXPROCS(0))
