@@ -51,6 +51,7 @@ type options struct {
 	cpuProfile   string
 	heapProfile  string
 	goroutineOut string
+	sourceAddrs  int
 	baseline     bool
 	rounds       int
 	floor        bool // this run targets the floor server (set by --baseline)
@@ -99,6 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.serverArgs, "server-args", "", "extra `flags` for the spawned server, space-separated (e.g. \"--rate 0\")")
 	fs.StringVar(&o.serverOut, "server-output", "", "also write the spawned server's output to `file`")
 	fs.DurationVar(&o.progress, "progress", 0, "print delivery progress this often during the message phase (0: never)")
+	fs.IntVar(&o.sourceAddrs, "source-addrs", 0, "spread the sessions over this many loopback source addresses, 127.0.0.2 and up (0: the kernel's choice), so that the server's per-address limits can stay on")
 	fs.BoolVar(&o.baseline, "baseline", false, "with --spawn: also run the same load against a floor server (bare wish + x/crypto, one write per delivery, no chat logic), interleaved, and print sshchat's figures as ratios to it")
 	fs.IntVar(&o.rounds, "rounds", 3, "with --baseline: interleaved rounds (floor, sshchat, floor, sshchat, ...); the summary shows medians")
 	if extraFlags != nil {
@@ -149,6 +151,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--baseline measures the message path only: no --stuck or --flooders")
 	case o.baseline && (o.rounds < 1 || o.rounds > 20):
 		return nil, fmt.Errorf("--rounds must be in [1, 20]")
+	case o.sourceAddrs < 0 || o.sourceAddrs > 250:
+		return nil, fmt.Errorf("--source-addrs must be in [0, 250]")
 	case o.concurrency < 1:
 		o.concurrency = 1
 	}

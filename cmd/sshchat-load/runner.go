@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"runtime"
 	"slices"
@@ -123,6 +124,12 @@ func (r *runner) main() int {
 		}
 		all[i] = &client{idx: i, user: fmt.Sprintf("load%04d", i+1), signer: s, start: r.start,
 			flooders: o.flooders, floodLines: o.floodLines}
+	}
+	if o.sourceAddrs > 0 {
+		for i, c := range all {
+			c.source = net.IPv4(127, 0, 0, byte(2+i%o.sourceAddrs))
+		}
+		r.kv.set("source_addrs", "%d", o.sourceAddrs)
 	}
 	for i := o.n; i < o.n+o.stuck; i++ {
 		all[i].user = fmt.Sprintf("stuck%03d", i-o.n+1)
