@@ -147,3 +147,26 @@ func TestRoomBurstBatchIsBoundedInBytes(t *testing.T) {
 		t.Fatalf("writer woken after %d bytes, before the bound %d or the window", sent, coalesceBytes)
 	}
 }
+
+// TestRoomLeaverGetsHeldLinesAtOnce: a member who leaves a room while its
+// lines wait for the room's timer is woken on leaving, so those lines never
+// wait on a timer that no longer covers them.
+func TestRoomLeaverGetsHeldLinesAtOnce(t *testing.T) {
+	r, ms, _, _ := coalescingRoom(2)
+	r.deliver(line(1, "first"))
+	for _, m := range ms {
+		woken(m)
+		m.out.Drain(nil)
+	}
+	r.deliver(line(2, "held for the window"))
+	if woken(ms[0]) {
+		t.Fatal("woken inside the window")
+	}
+	r.remove(ms[0])
+	if !woken(ms[0]) {
+		t.Fatal("a member leaving the room was not woken for the lines held for it")
+	}
+	if got := len(ms[0].out.Drain(nil)); got != 1 {
+		t.Fatalf("%d lines queued for the leaver, want 1", got)
+	}
+}

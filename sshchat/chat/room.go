@@ -157,6 +157,7 @@ func (r *Room) remove(m *Member) {
 		r.members[last] = nil
 		r.members = r.members[:last]
 		delete(r.index, m)
+		m.out.wake() // lines held for this room's coalescing timer go out now
 	}
 	r.dropScrollbackIfEmptyLocked()
 }
