@@ -40,6 +40,10 @@ type client struct {
 	// --flooders and --flood-lines, to size the flood bookkeeping.
 	flooders, floodLines int
 
+	// source is the loopback address to dial from (--source-addrs); nil:
+	// the kernel's choice.
+	source net.IP
+
 	conn  *gossh.Client
 	sess  *gossh.Session
 	stdin io.WriteCloser
@@ -77,7 +81,11 @@ func (c *client) dial(addr string, timeout time.Duration, stuck bool, ctr *count
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(),
 		Timeout:         timeout,
 	}
-	nc, err := net.DialTimeout("tcp", addr, timeout)
+	d := net.Dialer{Timeout: timeout}
+	if c.source != nil {
+		d.LocalAddr = &net.TCPAddr{IP: c.source}
+	}
+	nc, err := d.Dial("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("tcp dial: %w", err)
 	}

@@ -51,6 +51,10 @@ type options struct {
 	cpuProfile   string
 	heapProfile  string
 	goroutineOut string
+	sourceAddrs  int
+	baseline     bool
+	rounds       int
+	floor        bool // this run targets the floor server (set by --baseline)
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -96,6 +100,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.serverArgs, "server-args", "", "extra `flags` for the spawned server, space-separated (e.g. \"--rate 0\")")
 	fs.StringVar(&o.serverOut, "server-output", "", "also write the spawned server's output to `file`")
 	fs.DurationVar(&o.progress, "progress", 0, "print delivery progress this often during the message phase (0: never)")
+	fs.IntVar(&o.sourceAddrs, "source-addrs", 0, "spread the sessions over this many loopback source addresses, 127.0.0.2 and up (0: the kernel's choice), so that the server's per-address limits can stay on")
+	fs.BoolVar(&o.baseline, "baseline", false, "with --spawn: also run the same load against a floor server (bare wish + x/crypto, one write per delivery, no chat logic), interleaved, and print sshchat's figures as ratios to it")
+	fs.IntVar(&o.rounds, "rounds", 3, "with --baseline: interleaved rounds (floor, sshchat, floor, sshchat, ...); the summary shows medians")
 	if extraFlags != nil {
 		extraFlags(fs, o) // the profiling build's flags (inproc.go)
 	}
@@ -138,6 +145,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--pad must be at most 900 (the server's line limit is 1000 bytes)")
 	case o.timeout <= 0 || o.timeout > time.Hour:
 		return nil, fmt.Errorf("--timeout must be in (0, 1h]")
+	case o.baseline && o.spawn == "":
+		return nil, fmt.Errorf("--baseline needs --spawn (the floor server runs beside a spawned sshchat)")
+	case o.baseline && (o.stuck > 0 || o.flooders > 0):
+		return nil, fmt.Errorf("--baseline measures the message path only: no --stuck or --flooders")
+	case o.baseline && (o.rounds < 1 || o.rounds > 20):
+		return nil, fmt.Errorf("--rounds must be in [1, 20]")
+	case o.sourceAddrs < 0 || o.sourceAddrs > 250:
+		return nil, fmt.Errorf("--source-addrs must be in [0, 250]")
 	case o.concurrency < 1:
 		o.concurrency = 1
 	}
@@ -145,6 +160,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == floorArg {
+		return runFloor(args[1:], stderr)
+	}
 	o, err := parseFlags(args, stderr)
 	if err == flag.ErrHelp {
 		return 0
@@ -153,6 +171,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sshchat-load: %v\n", err)
 		return 2
 	}
+	if o.baseline {
+		return runBaseline(o, stdout, stderr)
+	}
+	code, _ := runOnce(o, stdout, stderr)
+	return code
+}
+
+// runOnce runs every phase once against one server and returns the exit
+// code and the report's key=value pairs.
+func runOnce(o *options, stdout, stderr io.Writer) (int, *kv) {
 	r := &runner{o: o, out: stdout, start: time.Now()}
 	r.end = r.start.Add(o.timeout)
 	r.phase.Store("setup")
@@ -202,5 +230,5 @@ func run(args []string, stdout, stderr io.Writer) int {
 	r.kv.set("wall_s", "%.1f", time.Since(r.start).Seconds())
 	fmt.Fprintln(r.out)
 	fmt.Fprintln(r.out, r.kv.line())
-	return code
+	return code, &r.kv
 }

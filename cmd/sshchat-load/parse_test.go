@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"io"
+	"testing"
+)
 
 func TestParseLine(t *testing.T) {
 	cases := []struct {
@@ -44,5 +47,27 @@ func TestParseLineAllocs(t *testing.T) {
 		_ = parseLine(buf)
 	}); n != 0 {
 		t.Errorf("%v allocations per line, want 0", n)
+	}
+}
+
+// TestFlagsBoundTheFloorAndSourceAddresses: --baseline needs a spawned
+// server and measures only the message path; --source-addrs stays on
+// 127.0.0.2-127.0.0.251.
+func TestFlagsBoundTheFloorAndSourceAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		ok   bool
+	}{
+		{[]string{"--spawn", "x", "--baseline"}, true},
+		{[]string{"--addr", "127.0.0.1:2222", "--baseline"}, false},
+		{[]string{"--spawn", "x", "--baseline", "--stuck", "1"}, false},
+		{[]string{"--spawn", "x", "--baseline", "--rounds", "0"}, false},
+		{[]string{"--spawn", "x", "--source-addrs", "250"}, true},
+		{[]string{"--spawn", "x", "--source-addrs", "251"}, false},
+	} {
+		_, err := parseFlags(tc.args, io.Discard)
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: error %v, want ok=%v", tc.args, err, tc.ok)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"runtime"
 	"slices"
@@ -67,7 +68,13 @@ func (r *runner) main() int {
 	// The server.
 	switch {
 	case o.spawn != "":
-		s, err := spawnServer(o.spawn, o.serverOut, strings.Fields(o.serverArgs), r.deadlineDur(15*time.Second))
+		spawn := func() (*spawned, error) {
+			return spawnServer(o.spawn, o.serverOut, strings.Fields(o.serverArgs), r.deadlineDur(15*time.Second))
+		}
+		if o.floor {
+			spawn = func() (*spawned, error) { return spawnFloor(o.serverOut, r.deadlineDur(15*time.Second)) }
+		}
+		s, err := spawn()
 		if err != nil {
 			r.logf("spawn: %v", err)
 			return 1
@@ -85,6 +92,11 @@ func (r *runner) main() int {
 	default:
 		r.pid = o.pid
 		r.logf("attached to %s (pid %d)", o.addr, o.pid)
+	}
+	if o.floor {
+		r.kv.set("server", "floor")
+	} else {
+		r.kv.set("server", "sshchat")
 	}
 	r.kv.set("n", "%d", o.n)
 	r.kv.set("burst", "%v", o.burst)
@@ -112,6 +124,12 @@ func (r *runner) main() int {
 		}
 		all[i] = &client{idx: i, user: fmt.Sprintf("load%04d", i+1), signer: s, start: r.start,
 			flooders: o.flooders, floodLines: o.floodLines}
+	}
+	if o.sourceAddrs > 0 {
+		for i, c := range all {
+			c.source = net.IPv4(127, 0, 0, byte(2+i%o.sourceAddrs))
+		}
+		r.kv.set("source_addrs", "%d", o.sourceAddrs)
 	}
 	for i := o.n; i < o.n+o.stuck; i++ {
 		all[i].user = fmt.Sprintf("stuck%03d", i-o.n+1)

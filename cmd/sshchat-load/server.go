@@ -77,27 +77,34 @@ func spawnServer(path, outFile string, extra []string, wait time.Duration) (*spa
 		return nil, err
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	s := &spawned{dir: dir, addr: addr, log: &logTail{max: 4 << 20}, exited: make(chan struct{})}
-	s.cmd = exec.Command(path,
+	args := []string{
 		"--addr", addr,
 		"--max-conns", "-1",
 		"--max-conns-per-ip", "-1",
 		"--host-key", filepath.Join(dir, "keys", "ssh_host_ed25519"),
 		"--data", filepath.Join(dir, "data"),
 		"--log-level", "warn",
-	)
+	}
 	// Newer servers also cap new connections per address per minute; the
 	// load comes from one address, so lift that too when it exists.
 	flags := serverFlags(path)
 	if flags["new-conns-per-ip"] {
-		s.cmd.Args = append(s.cmd.Args, "--new-conns-per-ip", "-1")
+		args = append(args, "--new-conns-per-ip", "-1")
 	}
 	// and the cap on connections still in their handshake, which a
 	// --connect-burst of a thousand would pass.
 	if flags["max-startups"] {
-		s.cmd.Args = append(s.cmd.Args, "--max-startups", "off")
+		args = append(args, "--max-startups", "off")
 	}
-	s.cmd.Args = append(s.cmd.Args, extra...)
+	args = append(args, extra...)
+	return startProcess(path, args, dir, addr, outFile, wait)
+}
+
+// startProcess runs path with args in dir (removed when it stops) and
+// waits until it accepts TCP connections on addr.
+func startProcess(path string, args []string, dir, addr, outFile string, wait time.Duration) (*spawned, error) {
+	s := &spawned{dir: dir, addr: addr, log: &logTail{max: 4 << 20}, exited: make(chan struct{})}
+	s.cmd = exec.Command(path, args...)
 	s.cmd.Dir = dir
 	var out io.Writer = s.log
 	if outFile != "" {

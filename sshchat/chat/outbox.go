@@ -28,7 +28,12 @@ func NewOutbox(limitBytes int) *Outbox {
 // refused (its member is about to be disconnected, and a gap in their stream
 // would be worse than the cut). A closed outbox drops events silently and
 // reports true: its member has left.
-func (o *Outbox) Push(ev *Event) bool {
+func (o *Outbox) Push(ev *Event) bool { return o.push(ev, true) }
+
+// push is Push; with wake false it queues ev without waking the writer
+// (the room's coalescing timer will, see coalesce.go), unless the queue
+// has grown to coalesceBytes.
+func (o *Outbox) push(ev *Event, wake bool) bool {
 	o.mu.Lock()
 	if o.closed {
 		o.mu.Unlock()
@@ -46,12 +51,29 @@ func (o *Outbox) Push(ev *Event) bool {
 	}
 	o.queue = append(o.queue, ev)
 	o.bytes += n
+	wake = wake || o.bytes >= coalesceBytes
 	o.mu.Unlock()
+	if !wake {
+		return true
+	}
 	select {
 	case o.ready <- struct{}{}:
 	default:
 	}
 	return true
+}
+
+// wake signals the writer if events are waiting.
+func (o *Outbox) wake() {
+	o.mu.Lock()
+	waiting := len(o.queue) > 0
+	o.mu.Unlock()
+	if waiting {
+		select {
+		case o.ready <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Ready is signalled after Push when events may be waiting.

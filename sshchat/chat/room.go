@@ -60,6 +60,7 @@ type Room struct {
 	retention  time.Duration
 	topic      string
 	creatorKey string
+	coalesce   coalescer // when members' writers are woken (coalesce.go)
 
 	announcer *announcer
 }
@@ -156,6 +157,7 @@ func (r *Room) remove(m *Member) {
 		r.members[last] = nil
 		r.members = r.members[:last]
 		delete(r.index, m)
+		m.out.wake() // lines held for this room's coalescing timer go out now
 	}
 	r.dropScrollbackIfEmptyLocked()
 }
@@ -187,8 +189,9 @@ func (r *Room) deliver(ev *Event) {
 			r.recent = append(r.recent, ev)
 		}
 	}
+	wake := r.wakeNowLocked()
 	for _, m := range r.members {
-		if !m.out.Push(ev) {
+		if !m.out.push(ev, wake) {
 			overflowed = append(overflowed, m)
 		}
 	}

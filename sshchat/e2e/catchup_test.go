@@ -319,7 +319,7 @@ func TestMarkreadClearsAndGuestsHaveNoMarker(t *testing.T) {
 	bob.WaitFor("You are now in #dev.")
 	bob.Send("unseen")
 	bob.WaitFor("bob: unseen")
-	alice.WaitFor("bob joined") // quiet from here on: answers below are exact
+	alice.WaitFor("bob left #lobby.") // quiet from here on: answers below are exact
 	if got := block(t, alice, "/markread"); got != "*** Marked as read: #dev.\n" {
 		t.Errorf("/markread: %q", got)
 	}

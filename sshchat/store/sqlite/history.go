@@ -66,12 +66,15 @@ func (s *Store) writer() {
 	batch := make([]pending, 0, s.maxBatch)
 	errs := make([]error, s.maxBatch)
 	seqs := make([]uint64, s.maxBatch)
+	var window commitWindow
+	defer window.stop()
 	for {
 		p, ok := <-s.queue
 		if !ok {
 			return
 		}
 		batch = append(batch[:0], p)
+		batch = window.gather(s, batch)
 	fill:
 		for len(batch) < s.maxBatch {
 			select {

@@ -37,6 +37,13 @@ type Options struct {
 	QueueWait time.Duration
 	// MaxBatch bounds the messages written by one group commit (default 1024).
 	MaxBatch int
+	// CommitWindow is the least time between the starts of two group
+	// commits while lines keep coming (default 0: none). A line that
+	// finds the store idle is committed at once; lines that arrive within
+	// the window after a commit wait for its end and are committed
+	// together, in one transaction and one FTS index update (see
+	// commitwindow.go).
+	CommitWindow time.Duration
 	// ReadConns is the size of the read pool (default 4, at least
 	// GOMAXPROCS).
 	ReadConns int
@@ -83,6 +90,8 @@ type Store struct {
 	done      chan struct{} // closed when the writer has exited
 	batches   atomic.Uint64 // group commits attempted (for benchmarks and tests)
 	onCommit  func(batch int, took time.Duration)
+
+	commitWindow time.Duration // see commitwindow.go; read by the writer only
 
 	unlock    func() // releases the lock on the database (lockFile)
 	closeOnce sync.Once
@@ -184,6 +193,7 @@ func Open(path string, opts Options) (_ *Store, err error) {
 
 		searchSlots:  make(chan struct{}, opts.SearchConns),
 		searchBudget: opts.SearchBudget,
+		commitWindow: max(opts.CommitWindow, 0),
 	}
 	s.wdb, err = sql.Open("sqlite", base+"?"+wq.Encode())
 	if err != nil {

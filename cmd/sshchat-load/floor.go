@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+)
+
+// The floor server (--baseline): a bare server on sshchat's SSH stack
+// (wish + charmbracelet/ssh + x/crypto) that does what the load tool
+// measures and nothing else. Every line a session types is written to
+// every session, each delivery as its own SSH write from that session's
+// own writer goroutine: one goroutine wake-up, one packet and one syscall
+// per delivery, as sshchat did before coalescing. No store, no rooms, no
+// line editor, no pacing. sshchat's figures are reported as ratios to it.
+//
+// It runs as a child process of the load tool (the tool re-executes
+// itself with floorArg first), so that its CPU and RSS are read from
+// /proc exactly like a spawned sshchat's.
+
+// floorArg, as the first argument, makes the load tool a floor server.
+const floorArg = "--serve-floor"
+
+// floorQueue bounds each session's queue of pending deliveries; a session
+// that falls this far behind loses lines, which the report shows as lost.
+const floorQueue = 4096
+
+// floorLineMax bounds one typed line; the load tool's lines are far shorter.
+const floorLineMax = 2048
+
+// floorHub is the floor server's set of sessions.
+type floorHub struct {
+	mu       sync.Mutex // the only lock: guards sessions, nothing is written under it
+	sessions map[*floorSession]struct{}
+}
+
+// floorSession is one pty session: its queue, drained by its own writer.
+type floorSession struct {
+	queue chan []byte
+}
+
+func (h *floorHub) add(s *floorSession) {
+	h.mu.Lock()
+	h.sessions[s] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *floorHub) remove(s *floorSession) {
+	h.mu.Lock()
+	delete(h.sessions, s)
+	h.mu.Unlock()
+}
+
+// broadcast queues msg to every session without blocking.
+func (h *floorHub) broadcast(msg []byte) {
+	h.mu.Lock()
+	for s := range h.sessions {
+		select {
+		case s.queue <- msg:
+		default: // a session this far behind loses the line
+		}
+	}
+	h.mu.Unlock()
+}
+
+// floorRender renders a line as sshchat renders another member's line on a
+// colour terminal: the nick in a colour, ": ", the text, CRLF. (sshchat adds
+// its prompt redraw, some 30 bytes more per write.)
+func floorRender(nick string, text []byte) []byte {
+	b := make([]byte, 0, len(nick)+len(text)+24)
+	b = append(b, "\x1b[1;36m"...)
+	b = append(b, nick...)
+	b = append(b, "\x1b[0m: "...)
+	b = append(b, text...)
+	return append(b, "\r\n"...)
+}
+
+func (h *floorHub) handle(sess ssh.Session) {
+	_, windows, isPty := sess.Pty()
+	if isPty {
+		// Window changes must be drained or the session hangs (DESIGN.md);
+		// the channel is closed when the session's requests end.
+		go func() {
+			for range windows {
+			}
+		}()
+	}
+	s := &floorSession{queue: make(chan []byte, floorQueue)}
+	h.add(s)
+	writerDone := make(chan struct{})
+	go func() { // the session's writer: one write per delivery
+		defer close(writerDone)
+		for msg := range s.queue {
+			if _, err := sess.Write(msg); err != nil {
+				_ = sess.Close()
+				for range s.queue { // drain until the reader closes it
+				}
+				return
+			}
+		}
+	}()
+	_, _ = io.WriteString(sess, "*** Welcome to the floor server, "+sess.User()+"!\r\n")
+	nick := sess.User()
+	br := bufio.NewReaderSize(sess, 4096)
+	var line []byte
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			break
+		}
+		switch {
+		case b == '\r' || b == '\n':
+			if len(line) > 0 {
+				h.broadcast(floorRender(nick, line))
+				line = line[:0]
+			}
+		case b == 3 || b == 4: // Ctrl-C, Ctrl-D
+			h.remove(s)
+			close(s.queue)
+			<-writerDone
+			return
+		case len(line) < floorLineMax:
+			line = append(line, b)
+		}
+	}
+	h.remove(s)
+	close(s.queue)
+	<-writerDone
+}
+
+// runFloor is the floor server's main: --addr and --dir (host key), until
+// SIGTERM or SIGINT.
+func runFloor(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sshchat-load "+floorArg, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "loopback `address` to listen on")
+	dir := fs.String("dir", "", "folder for the host key")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := newFloorServer(*addr, *dir)
+	if err != nil {
+		log.Error("floor server", "err", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.ListenAndServe() }()
+	select {
+	case err := <-served:
+		if err != nil && !errors.Is(err, ssh.ErrServerClosed) {
+			log.Error("floor server", "err", err)
+			return 1
+		}
+		return 0
+	case <-ctx.Done():
+	}
+	_ = srv.Close() // the load tool has closed its clients already
+	<-served
+	return 0
+}
+
+// newFloorServer returns a floor server for addr with its host key in dir.
+func newFloorServer(addr, dir string) (*ssh.Server, error) {
+	h := &floorHub{sessions: map[*floorSession]struct{}{}}
+	return wish.NewServer(
+		wish.WithAddress(addr),
+		wish.WithHostKeyPath(filepath.Join(dir, "ssh_host_ed25519")),
+		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
+		wish.WithMiddleware(func(ssh.Handler) ssh.Handler { return h.handle }),
+	)
+}
+
+// spawnFloor starts this program as a floor server on a free loopback port.
+func spawnFloor(outFile string, wait time.Duration) (*spawned, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("floor server: %w", err)
+	}
+	port, err := freeLoopbackPort()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "sshchat-load-floor-")
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	return startProcess(self, []string{floorArg, "--addr", addr, "--dir", dir}, dir, addr, outFile, wait)
+}
