@@ -43,7 +43,11 @@ type BusOptions struct {
 	// stored but not delivered live (history still shows it) and a warning
 	// is logged. It fills only while NATS is away.
 	MaxQueued int
-	Logger    *slog.Logger
+	// LinesFromStore: the store (Store of this package) publishes every
+	// room line to the stream itself, so PublishLine publishes nothing
+	// and the bus only delivers what the stream carries.
+	LinesFromStore bool
+	Logger         *slog.Logger
 }
 
 // Bus is the NATS chat.Bus of one node. Close it after the hubs that use
@@ -144,6 +148,9 @@ func (b *Bus) Close() {
 // PublishLine queues a stored room line for the stream. It runs on the
 // store's writer goroutine, so it never waits.
 func (b *Bus) PublishLine(l chat.Line) {
+	if b.o.LinesFromStore {
+		return
+	}
 	m := l.Msg
 	room := chat.FoldRoom(m.Room)
 	subject, err := b.subj.Room(room)

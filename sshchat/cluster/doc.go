@@ -22,7 +22,20 @@
 // until GapWait passes (its publisher died or NATS refused it: the line is
 // in the store and history shows it, but live delivery skips it). Lines
 // already delivered are dropped, so a duplicate never reaches a member.
-// A store that takes its order from the stream itself (the stream
-// sequence as the room sequence) would need no hold-back; that store is
-// the next step of issue 11 and is not built yet.
+//
+// Store is that shared store for several nodes. It numbers a room's lines
+// with a compare-and-set counter per room in a key-value bucket (one
+// winner per number across nodes; numbers stay 1, 2, 3 per room as on one
+// node, which the chat and the conformance suite rely on) and publishes
+// each line itself, with the message id "<room>/<seq>"; the Bus then
+// publishes no line (BusOptions.LinesFromStore) and only delivers. The
+// stream sequence is not the room's number: it only orders delivery, and
+// a line is called back (accepted) once the stream acknowledged it and
+// this node's read model (a local SQLite store, filled from the stream
+// and keyed by the room's number, so re-applying is harmless) has it.
+//
+// Shared through NATS: history, nick ownership, who is online (a per-key
+// TTL that this node refreshes), guest numbers, operators, bans, mutes,
+// rooms and topics. Still node-local (kept by the local store): read
+// markers, preferences, offline mailboxes and the audit trail.
 package cluster

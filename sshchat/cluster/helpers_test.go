@@ -16,6 +16,7 @@ import (
 	"github.com/sshchat/sshchat/sshchat/natsjs"
 	"github.com/sshchat/sshchat/sshchat/sshchattest"
 	"github.com/sshchat/sshchat/sshchat/store"
+	"github.com/sshchat/sshchat/sshchat/store/sqlite"
 )
 
 const waitTimeout = 30 * time.Second
@@ -63,4 +64,40 @@ func writeAdmins(t *testing.T, key gossh.Signer) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// startClusterNode starts one sshchat server that keeps everything shared
+// in NATS at url (Store) and delivers from the stream (Bus), with its own
+// SQLite read model: a whole node of several, as --nats runs it.
+func startClusterNode(t *testing.T, url, name string, cfg sshchat.Config) *sshchattest.Server {
+	t.Helper()
+	conn, err := natsjs.Connect(testContext(t), natsjs.Options{
+		URLs: []string{url}, Name: "sshchat " + name, Logger: quietLogger,
+		ReconnectWait: 20 * time.Millisecond, MaxReconnectWait: 200 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatalf("connect %s: %v", name, err)
+	}
+	t.Cleanup(conn.Close)
+	stream, err := conn.EnsureStream(testContext(t), natsjs.StreamConfig{})
+	if err != nil {
+		t.Fatalf("stream %s: %v", name, err)
+	}
+	local, err := sqlite.Open(filepath.Join(t.TempDir(), name+".db"), sqlite.Options{Logger: quietLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := cluster.OpenStore(testContext(t), conn, stream, cluster.StoreOptions{Local: local, Logger: quietLogger})
+	if err != nil {
+		local.Close()
+		t.Fatalf("store %s: %v", name, err)
+	}
+	t.Cleanup(func() { st.Close() })
+	bus, err := cluster.NewBus(testContext(t), stream, cluster.BusOptions{Node: name, LinesFromStore: true, Logger: quietLogger})
+	if err != nil {
+		t.Fatalf("bus %s: %v", name, err)
+	}
+	t.Cleanup(bus.Close)
+	cfg.Store, cfg.Bus = st, bus
+	return sshchattest.Start(t, cfg)
 }
