@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,3 +102,7 @@ func startClusterNode(t *testing.T, url, name string, cfg sshchat.Config) *sshch
 	cfg.Store, cfg.Bus = st, bus
 	return sshchattest.Start(t, cfg)
 }
+
+func containsLine(text, s string) bool { return strings.Contains(text, s) }
+
+func countOf(text, s string) int { return strings.Count(text, s) }

@@ -117,22 +117,29 @@ func (s *Store) write(req appendReq) {
 }
 
 // publish retries a publish that NATS could not take now, with the same
-// id (stored once), for as long as ctx allows.
+// id (stored once), a few times within about a second: enough for a blip,
+// short enough that while NATS is away the sender is told at once that
+// the line was not sent (and nobody is shown it).
 func (s *Store) publish(ctx context.Context, subject string, payload []byte, id string) (natsjs.Ack, error) {
 	wait := defaultRetryWait
-	for {
+	for attempt := 1; ; attempt++ {
 		ack, err := s.stream.Publish(ctx, subject, payload, id)
-		if err == nil || !errors.Is(err, natsjs.ErrUnavailable) || ctx.Err() != nil {
+		if err == nil || !errors.Is(err, natsjs.ErrUnavailable) || attempt == publishAttempts {
 			return ack, err
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return ack, err
-		case <-time.After(wait):
+		case <-t.C:
 		}
-		wait = min(2*wait, maxRetryWait)
+		wait *= 2
 	}
 }
+
+// publishAttempts bounds the publishes of one line (100+200+400 ms apart).
+const publishAttempts = 4
 
 func msgID(room string, seq uint64) string {
 	return store.Fold(room) + "/" + strconv.FormatUint(seq, 10)
