@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,9 +31,19 @@ func (s *Store) startReadModel(ctx context.Context) error {
 		reached.Store(true)
 		close(caughtUp)
 	}
+	// applying counts the lines handed to the local store and not yet
+	// committed: caught up means committed, not only handed over. Only
+	// the consumer's goroutine adds to it, and it waits on it only there.
+	var applying sync.WaitGroup
 	s.consumer, err = s.stream.Consume(ctx, 1, func(d natsjs.Delivery) {
-		s.apply(d)
+		if !reached.Load() {
+			applying.Add(1)
+			s.apply(d, applying.Done)
+		} else {
+			s.apply(d, nil)
+		}
 		if d.Seq >= st.LastSeq && !reached.Swap(true) {
+			applying.Wait()
 			close(caughtUp)
 		}
 	})
@@ -50,14 +61,20 @@ func (s *Store) startReadModel(ctx context.Context) error {
 
 // apply writes one room line into the local store; the line's waiter, if
 // this node published it, is called back once the local store has it.
-func (s *Store) apply(d natsjs.Delivery) {
+// applied, if not nil, is called once the local store is done with it.
+func (s *Store) apply(d natsjs.Delivery, applied func()) {
+	if applied == nil {
+		applied = func() {}
+	}
 	kind, _, err := s.subj.Parse(d.Subject)
 	if err != nil || kind != natsjs.KindRoom {
+		applied()
 		return
 	}
 	var m store.Message
 	if err := json.Unmarshal(d.Payload, &m); err != nil || m.Room == "" || m.Seq == 0 {
 		s.log.Warn("read model: ignoring an undecodable line", "stream_seq", d.Seq)
+		applied()
 		return
 	}
 	id := d.MsgID
@@ -69,6 +86,7 @@ func (s *Store) apply(d natsjs.Delivery) {
 			s.log.Error("read model: apply", "room", m.Room, "seq", m.Seq, "err", err)
 		}
 		s.finishWaiter(id, m.Seq, err)
+		applied()
 	})
 }
 

@@ -16,6 +16,13 @@ import (
 // fresh SQLite read model.
 func openClusterStore(t *testing.T, url, name string) *cluster.Store {
 	t.Helper()
+	return openClusterStoreWith(t, url, name, filepath.Join(t.TempDir(), name+".db"), cluster.StoreOptions{})
+}
+
+// openClusterStoreWith opens a Store whose read model is the SQLite file
+// at dbPath, with options o (Local and Logger are set here).
+func openClusterStoreWith(t *testing.T, url, name, dbPath string, o cluster.StoreOptions) *cluster.Store {
+	t.Helper()
 	conn, err := natsjs.Connect(testContext(t), natsjs.Options{URLs: []string{url}, Name: "sshchat " + name, Logger: quietLogger})
 	if err != nil {
 		t.Fatalf("connect %s: %v", name, err)
@@ -25,11 +32,12 @@ func openClusterStore(t *testing.T, url, name string) *cluster.Store {
 	if err != nil {
 		t.Fatalf("stream: %v", err)
 	}
-	local, err := sqlite.Open(filepath.Join(t.TempDir(), name+".db"), sqlite.Options{Logger: quietLogger})
+	local, err := sqlite.Open(dbPath, sqlite.Options{Logger: quietLogger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := cluster.OpenStore(testContext(t), conn, stream, cluster.StoreOptions{Local: local, Logger: quietLogger})
+	o.Local, o.Logger = local, quietLogger
+	s, err := cluster.OpenStore(testContext(t), conn, stream, o)
 	if err != nil {
 		local.Close()
 		t.Fatalf("open store %s: %v", name, err)
