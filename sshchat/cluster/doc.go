@@ -36,6 +36,6 @@
 //
 // Shared through NATS: history, nick ownership, who is online (a per-key
 // TTL that this node refreshes), guest numbers, operators, bans, mutes,
-// rooms and topics. Still node-local (kept by the local store): read
-// markers, preferences, offline mailboxes and the audit trail.
+// rooms and topics, offline mailboxes. Still node-local (kept by the local
+// store): read markers, preferences and the audit trail.
 package cluster

@@ -27,7 +27,7 @@ const (
 type StoreOptions struct {
 	// Local is this node's own store (SQLite): the read model of history,
 	// filled from the stream, and what is still node-local (preferences,
-	// read markers, offline mailboxes, the audit trail). The Store closes it.
+	// read markers, the private log, the audit trail). The Store closes it.
 	Local store.Store
 	// BucketPrefix names the key-value buckets ("<prefix>-nicks", ...).
 	BucketPrefix string
@@ -57,7 +57,7 @@ type Store struct {
 	o      StoreOptions
 	log    *slog.Logger
 
-	nicks, owners, mod, rooms, counters, online *natsjs.Bucket
+	nicks, owners, mod, rooms, counters, online, mailboxes *natsjs.Bucket
 
 	queue    chan appendReq
 	consumer *natsjs.Consumer
@@ -126,6 +126,7 @@ func OpenStore(ctx context.Context, conn *natsjs.Conn, stream *natsjs.Stream, o 
 		{&s.rooms, natsjs.BucketConfig{Name: o.BucketPrefix + "-rooms"}},
 		{&s.counters, natsjs.BucketConfig{Name: o.BucketPrefix + "-counters"}},
 		{&s.online, natsjs.BucketConfig{Name: o.BucketPrefix + "-online", KeyTTL: o.PresenceTTL}},
+		{&s.mailboxes, natsjs.BucketConfig{Name: o.BucketPrefix + "-mailboxes", MaxValueSize: mailboxValueSize}},
 	}
 	for _, b := range buckets {
 		b.cfg.Replicas = o.Replicas
