@@ -63,7 +63,8 @@ type Store struct {
 	consumer *natsjs.Consumer
 	stop     chan struct{} // closed by Close: the writer drains and ends
 	writerWG sync.WaitGroup
-	// closeMu (a leaf) orders Append's send against Close's close of queue.
+	// closeMu (a leaf) orders Append's send against Close's close of
+	// queue; Append holds it (read) at most AppendWait, never over I/O.
 	closeMu sync.RWMutex
 	closed  bool
 	once    sync.Once

@@ -36,28 +36,38 @@ type waiter struct {
 var errSeqStored = errors.New("sequence number already stored")
 
 // Append queues m for the writer. It waits at most AppendWait while the
-// queue is full, then fails with store.ErrBusy.
+// queue is full, then fails with store.ErrBusy. The callback of a refused
+// line runs here, after the lock is released.
 func (s *Store) Append(m store.Message, committed func(uint64, error)) {
 	if committed == nil {
 		committed = func(uint64, error) {}
 	}
+	if err := s.enqueue(appendReq{m, committed}); err != nil {
+		committed(0, err)
+	}
+}
+
+// enqueue hands req to the writer. It holds closeMu's read lock while it
+// waits for room (at most AppendWait, no I/O), so that Close never closes
+// the queue under a sender.
+func (s *Store) enqueue(req appendReq) error {
 	s.closeMu.RLock()
 	defer s.closeMu.RUnlock()
 	if s.closed {
-		committed(0, store.ErrClosed)
-		return
+		return store.ErrClosed
 	}
 	select {
-	case s.queue <- appendReq{m, committed}:
-		return
+	case s.queue <- req:
+		return nil
 	default:
 	}
 	t := time.NewTimer(s.o.AppendWait)
 	defer t.Stop()
 	select {
-	case s.queue <- appendReq{m, committed}:
+	case s.queue <- req:
+		return nil
 	case <-t.C:
-		committed(0, store.ErrBusy)
+		return store.ErrBusy
 	}
 }
 
