@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -26,7 +27,23 @@ func TestLinesAreRefusedWhileNATSIsAwayAndFlowAfter(t *testing.T) {
 	alice.Send("before the outage")
 	bob.WaitFor("alice: before the outage")
 
+	if status, body := a.Get(t, "/readyz"); status != 200 {
+		t.Fatalf("/readyz with NATS up: %d %s", status, body)
+	}
 	nats.Shutdown()
+	// Not ready while NATS is away: a load balancer sends newcomers
+	// elsewhere; who is here stays.
+	// (The answer is cached for up to a second: poll, bounded.)
+	for deadline := time.Now().Add(waitTimeout); ; {
+		status, body := a.Get(t, "/readyz")
+		if status == 503 && strings.Contains(body, "NATS") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz with NATS away: %d %q, want 503 naming NATS", status, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	alice.Send("during the outage")
 	alice.WaitFor("Not sent: the server could not store it.")
 
@@ -52,6 +69,15 @@ func TestLinesAreRefusedWhileNATSIsAwayAndFlowAfter(t *testing.T) {
 	}
 	bob.WaitFor("alice: after the outage")
 	t.Logf("%d lines sent before one was accepted after NATS restarted", retries)
+	for deadline := time.Now().Add(waitTimeout); ; {
+		if status, _ := a.Get(t, "/readyz"); status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz stayed unready after NATS came back")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if containsLine(bob.Text(), "during the outage") || containsLine(alice.Text(), "alice: during the outage") {
 		t.Fatal("a line refused during the outage was shown")
 	}
