@@ -54,7 +54,9 @@ func (s *Server) openCluster() (err error) {
 			conn.Close()
 		}
 	}()
-	stream, err := conn.EnsureStream(ctx, natsjs.StreamConfig{Replicas: n.Replicas})
+	// The stream keeps history as long as the read models do (--retention),
+	// so that a node reading it again at start reads no more than that.
+	stream, err := conn.EnsureStream(ctx, natsjs.StreamConfig{Replicas: n.Replicas, MaxAge: max(s.cfg.Retention, 0)})
 	if err != nil {
 		return fmt.Errorf("NATS stream: %w", err)
 	}
