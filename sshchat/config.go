@@ -101,6 +101,9 @@ type Config struct {
 	// between the hubs of several nodes sharing Store (default: an
 	// in-process bus of this server alone).
 	Bus chat.Bus
+	// NATS, if its URL is set, makes this server a node of several
+	// sharing one chat through NATS JetStream (exclusive with Store).
+	NATS NATSConfig
 	// WrapStore, if set, wraps the store the chat uses: tests make it fail
 	// or stall on demand. The server still closes the store it opened.
 	WrapStore func(store.Store) store.Store

@@ -29,6 +29,10 @@ type Server struct {
 	chatMetrics *chat.Metrics
 	metrics     *metrics.Metrics
 
+	// closeCluster, set when NATS is configured, closes the bus, the
+	// store and the NATS connection (instead of store.Close).
+	closeCluster func() error
+
 	// mu guards the two fields below. A leaf like sshd.Server.mu: no other
 	// lock is taken under it; HTTP servers are closed after releasing it.
 	mu           sync.Mutex
@@ -56,7 +60,7 @@ func New(cfg Config) (*Server, error) {
 	var err error
 	s.hub, err = chat.NewHub(chat.Config{
 		Store:       chatStore,
-		Bus:         cfg.Bus,
+		Bus:         s.cfg.Bus, // openStore sets it for NATS
 		DefaultRoom: cfg.DefaultRoom,
 		Scrollback:  cfg.Scrollback,
 		Retention:   cfg.Retention,
@@ -105,6 +109,12 @@ func New(cfg Config) (*Server, error) {
 
 // openStore takes Config.Store, or opens the embedded SQLite database.
 func (s *Server) openStore() error {
+	if s.cfg.NATS.URL != "" {
+		if s.cfg.Store != nil {
+			return errNATSWithStore
+		}
+		return s.openCluster()
+	}
 	if s.cfg.Store != nil {
 		s.store = s.cfg.Store
 		return nil
@@ -122,6 +132,9 @@ func (s *Server) openStore() error {
 func (s *Server) closeStore() error {
 	if !s.ownsStore {
 		return nil
+	}
+	if s.closeCluster != nil {
+		return s.closeCluster()
 	}
 	return s.store.Close()
 }

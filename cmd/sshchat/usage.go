@@ -16,6 +16,7 @@ var placeholders = map[string]string{
 	"rate": "N", "burst": "N", "history-burst": "N", "log-level": "LEVEL", "log-format": "FORMAT",
 	"metrics": "ADDRESS", "rooms-per-hour": "N", "max-rooms": "N",
 	"nick-expiry": "DURATION", "nick-claims-per-hour": "N",
+	"nats": "URL", "nats-creds": "FILE", "nats-replicas": "N",
 }
 
 const usageHead = `Usage: sshchat [flags]

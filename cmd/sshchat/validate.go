@@ -54,5 +54,6 @@ func validate(o *options) error {
 	if c.Pprof && c.MetricsAddr == "" {
 		bad("--pprof needs --metrics ADDRESS (pprof is served there, never on the chat port)")
 	}
+	validateNATS(c.NATS, bad)
 	return errors.Join(errs...)
 }

@@ -1,0 +1,41 @@
+// Package cluster joins several sshchat nodes into one chat over NATS
+// JetStream (issue 11). It builds on sshchat/natsjs (the engine) and
+// implements the chat's seams; a node that never configures NATS never
+// reaches this package.
+//
+// Bus is a chat.Bus over the one chat stream. A room line the store
+// accepted is published to the room's subject with the message id
+// "<node>/<room>/<seq>", so a retried publish is stored once; a Change
+// (bans, mutes, operators, rooms) is published to the event subject. Each
+// node consumes the whole stream in order with one ordered consumer and
+// hands what it reads to its hub, its own lines included: one node and
+// many behave alike.
+//
+// Sequence numbers. The number a member sees on a room line is the room's
+// sequence number that the shared store assigned when it committed the
+// line (store.Message.Seq), not the stream sequence. The stream sequence
+// is only the transport order: two nodes that commit lines 5 and 6 of a
+// room to the shared store publish them independently, so the stream may
+// carry 6 before 5. The bus therefore restores each room's order by the
+// store's number before delivering: a line whose predecessor has not
+// arrived yet is held back (bounded, see BusOptions) until it arrives, or
+// until GapWait passes (its publisher died or NATS refused it: the line is
+// in the store and history shows it, but live delivery skips it). Lines
+// already delivered are dropped, so a duplicate never reaches a member.
+//
+// Store is that shared store for several nodes. It numbers a room's lines
+// with a compare-and-set counter per room in a key-value bucket (one
+// winner per number across nodes; numbers stay 1, 2, 3 per room as on one
+// node, which the chat and the conformance suite rely on) and publishes
+// each line itself, with the message id "<room>/<seq>"; the Bus then
+// publishes no line (BusOptions.LinesFromStore) and only delivers. The
+// stream sequence is not the room's number: it only orders delivery, and
+// a line is called back (accepted) once the stream acknowledged it and
+// this node's read model (a local SQLite store, filled from the stream
+// and keyed by the room's number, so re-applying is harmless) has it.
+//
+// Shared through NATS: history, nick ownership, who is online (a per-key
+// TTL that this node refreshes), guest numbers, operators, bans, mutes,
+// rooms and topics, offline mailboxes. Still node-local (kept by the local
+// store): read markers, preferences and the audit trail.
+package cluster
