@@ -215,14 +215,7 @@ func (r *runner) main() int {
 	if o.stuck > 0 {
 		r.phase.Store("stuck connect")
 		stuck := all[o.n : o.n+o.stuck]
-		_, errs := r.connect(stuck, true, &r.ctr)
-		r.mu.Lock()
-		for _, c := range stuck {
-			if c.conn != nil {
-				r.stuck = append(r.stuck, c)
-			}
-		}
-		r.mu.Unlock()
+		errs := r.connectInto(stuck, true, &r.ctr, &r.stuck)
 		if len(errs) > 0 {
 			r.logf("%d stuck clients failed to connect: %v", len(errs), errs[0])
 			return 1
@@ -235,14 +228,7 @@ func (r *runner) main() int {
 	if o.flooders > 0 {
 		r.phase.Store("flooder connect")
 		fl := all[o.n+o.stuck:]
-		_, errs := r.connect(fl, false, &r.fctr)
-		r.mu.Lock()
-		for _, c := range fl {
-			if c.conn != nil {
-				r.flooders = append(r.flooders, c)
-			}
-		}
-		r.mu.Unlock()
+		errs := r.connectInto(fl, false, &r.fctr, &r.flooders)
 		if len(errs) > 0 {
 			r.logf("%d flooders failed to connect: %v", len(errs), errs[0])
 			return 1
@@ -269,6 +255,20 @@ func (r *runner) deadlineDur(d time.Duration) time.Duration { return time.Until(
 
 // connect sets up sessions, all at once (--connect-burst) or a bounded
 // number at a time, and returns each one's setup time.
+// connectInto connects cs and appends those that got a connection to
+// *into (under r.mu, which guards the lists).
+func (r *runner) connectInto(cs []*client, stuck bool, ctr *counters, into *[]*client) []error {
+	_, errs := r.connect(cs, stuck, ctr)
+	r.mu.Lock()
+	for _, c := range cs {
+		if c.conn != nil {
+			*into = append(*into, c)
+		}
+	}
+	r.mu.Unlock()
+	return errs
+}
+
 func (r *runner) connect(cs []*client, stuck bool, ctr *counters) ([]time.Duration, []error) {
 	o := r.o
 	conc := o.concurrency
