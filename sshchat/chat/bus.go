@@ -60,6 +60,9 @@ const (
 	ChangeModeration ChangeKind = iota + 1
 	// ChangeRoom: the metadata (topic) of Change.Room changed.
 	ChangeRoom
+	// ChangePrivate: Change.Private, a stored private message, is for
+	// someone online on the node Change.ToNode (private_remote.go).
+	ChangePrivate
 )
 
 // Change tells the hubs that shared state changed in the store; each
@@ -67,6 +70,11 @@ const (
 type Change struct {
 	Kind ChangeKind
 	Room string // for ChangeRoom: the room's name
+
+	// For ChangePrivate: the message as stored, and the node its
+	// recipient is online on (the only node that acts on it).
+	Private *store.Message
+	ToNode  string
 
 	origin *Hub // the publishing hub, which applied the change already
 }

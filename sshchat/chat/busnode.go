@@ -46,6 +46,8 @@ func (n busNode) ApplyChange(c Change) {
 		h.reloadModeration()
 	case ChangeRoom:
 		h.reloadRoom(c.Room)
+	case ChangePrivate:
+		h.privateArrived(c)
 	}
 }
 

@@ -40,6 +40,9 @@ func (h *Hub) private(m *Member, to, text string) {
 	}
 	target := h.lookup(to)
 	if target == nil {
+		if h.privateElsewhere(m, to, text) {
+			return
+		}
 		h.privateOffline(m, to, text)
 		return
 	}

@@ -86,6 +86,9 @@ type outgoing struct {
 type changeWire struct {
 	Kind uint8  `json:"k"`
 	Room string `json:"r,omitempty"`
+	// A private message for someone online on node N (chat.ChangePrivate).
+	Private *store.Message `json:"p,omitempty"`
+	Node    string         `json:"n,omitempty"`
 }
 
 // NewBus starts consuming the stream from its current end (earlier lines
@@ -169,7 +172,7 @@ func (b *Bus) PublishLine(l chat.Line) {
 
 // PublishChange queues a change of shared state for every node.
 func (b *Bus) PublishChange(c chat.Change) {
-	payload, _ := json.Marshal(changeWire{Kind: uint8(c.Kind), Room: c.Room})
+	payload, _ := json.Marshal(changeWire{Kind: uint8(c.Kind), Room: c.Room, Private: c.Private, Node: c.ToNode})
 	b.enqueue(outgoing{subject: b.subj.Event(), payload: payload,
 		msgID: b.node + "/c/" + strconv.FormatUint(b.changes.Add(1), 10)})
 }
@@ -292,7 +295,7 @@ func (b *Bus) dispatch(seq *sequencer, d natsjs.Delivery) {
 		}
 		// Every hub reads the change again from the store, the one that
 		// made it too (harmless: it reads what it wrote).
-		ch := chat.Change{Kind: chat.ChangeKind(c.Kind), Room: c.Room}
+		ch := chat.Change{Kind: chat.ChangeKind(c.Kind), Room: c.Room, Private: c.Private, ToNode: c.Node}
 		if subs := b.subs.Load(); subs != nil {
 			for _, s := range *subs {
 				s.ApplyChange(ch)
