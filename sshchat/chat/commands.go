@@ -205,6 +205,16 @@ func (h *Hub) cmdWho(m *Member, _ string) {
 			here = append(here, name)
 		}
 	}
+	// People in this room on the other nodes too (roster.go).
+	for _, other := range h.elsewhere() {
+		if FoldRoom(other.Room) == FoldRoom(room.Name()) {
+			name := other.Nick
+			if other.Away != "" {
+				name += " (away: " + other.Away + ")"
+			}
+			here = append(here, name)
+		}
+	}
 	h.notice(m, fmt.Sprintf("%d in %s: %s", len(here), room.Name(), strings.Join(here, ", ")))
 }
 

@@ -214,6 +214,7 @@ func NewHub(cfg Config) (*Hub, error) {
 	if cfg.Retention > 0 {
 		h.goBackground("retention", h.pruneHistory)
 	}
+	h.startRoster()
 	h.unsubscribe = cfg.Bus.Subscribe(busNode{h})
 	return h, nil
 }

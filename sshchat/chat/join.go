@@ -228,7 +228,7 @@ func (h *Hub) welcome(m *Member, wanted, nick, why string, online int) {
 	}
 	h.zoneNotice(m)
 	room := m.Room()
-	h.notice(m, fmt.Sprintf("Welcome to %s, %s! %d online. Type /help for commands.", room.Name(), nick, online))
+	h.notice(m, fmt.Sprintf("Welcome to %s, %s! %d online. Type /help for commands.", room.Name(), nick, online+len(h.elsewhere())))
 	if topic := room.Topic(); topic != "" {
 		h.notice(m, "Topic: "+topic)
 	}

@@ -45,7 +45,12 @@ func (h *Hub) privateElsewhere(m *Member, to, text string) bool {
 		return false
 	}
 	node, _, found := strings.Cut(holder, "/")
-	if !found || node == h.node {
+	if !found {
+		// Guests claim no presence (their numbers are shared): the
+		// rosters name their node.
+		node = h.nodeOf(to)
+	}
+	if node == "" || node == h.node {
 		return false
 	}
 	shown := sanitize.Truncate(to, sanitize.MaxNickLen)
@@ -97,4 +102,21 @@ func (h *Hub) privateArrived(c Change) {
 			h.log.Error("keep a private message for someone who left", "fingerprint", msg.ToKey, "err", err)
 		}
 	})
+}
+
+// nodeOf returns the other node whose roster lists nick, "" if none does.
+func (h *Hub) nodeOf(nick string) string {
+	rs, ok := h.store.(rosterStore)
+	if !ok {
+		return ""
+	}
+	fold := sanitize.FoldNick(nick)
+	for node, people := range rs.Rosters() {
+		for _, p := range people {
+			if node != h.node && sanitize.FoldNick(p.Nick) == fold {
+				return node
+			}
+		}
+	}
+	return ""
 }

@@ -27,6 +27,11 @@ func (h *Hub) Who() []WhoEntry {
 		}
 		out = append(out, WhoEntry{Nick: m.Nick(), Room: room.Name(), Away: m.awayText()})
 	}
+	if others := h.elsewhere(); len(others) > 0 {
+		// People on the other nodes too (roster.go).
+		out = append(out, others...)
+		sortWho(out)
+	}
 	return out
 }
 

@@ -31,8 +31,12 @@ func TestPrivateMessageCrossesNodesLive(t *testing.T) {
 	bob.Send("/reply and back again")
 	alice.WaitFor("and back again")
 
-	guest := sshchattest.Dial(t, b.Addr, sshchattest.Options{User: "carol"})
-	guest.WaitFor("Welcome to #lobby, carol!")
-	alice.Send("/msg carol hello guest")
-	guest.WaitFor("hello guest")
+	guest := sshchattest.Dial(t, b.Addr, sshchattest.Options{User: "carol", Guest: true})
+	guest.WaitFor("Welcome to #lobby, Guest-1!")
+	// A guest claims no nick in presence: node A finds its node in the
+	// rosters, which list it within about a second.
+	waitWhoLists(t, a.Addr, sshchattest.NewKey(t), "Guest-1\t#lobby")
+	alice.Send("/msg Guest-1 hello guest")
+	guest.WaitFor("*alice* hello guest")
+	alice.WaitFor("-> *Guest-1* hello guest")
 }

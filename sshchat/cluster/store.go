@@ -58,6 +58,8 @@ type Store struct {
 	log    *slog.Logger
 
 	nicks, owners, mod, rooms, counters, online, mailboxes *natsjs.Bucket
+	roster                                                 *natsjs.Bucket // each node's people online
+	rosters                                                *rosterBook    // the watched copy of roster
 
 	queue    chan appendReq
 	consumer *natsjs.Consumer
@@ -128,6 +130,7 @@ func OpenStore(ctx context.Context, conn *natsjs.Conn, stream *natsjs.Stream, o 
 		{&s.counters, natsjs.BucketConfig{Name: o.BucketPrefix + "-counters"}},
 		{&s.online, natsjs.BucketConfig{Name: o.BucketPrefix + "-online", KeyTTL: o.PresenceTTL}},
 		{&s.mailboxes, natsjs.BucketConfig{Name: o.BucketPrefix + "-mailboxes", MaxValueSize: mailboxValueSize}},
+		{&s.roster, natsjs.BucketConfig{Name: o.BucketPrefix + "-roster", MaxValueSize: rosterValueSize, TTL: rosterTTL(o.PresenceTTL)}},
 	}
 	for _, b := range buckets {
 		b.cfg.Replicas = o.Replicas
@@ -139,6 +142,12 @@ func OpenStore(ctx context.Context, conn *natsjs.Conn, stream *natsjs.Stream, o 
 	if err := s.startReadModel(ctx); err != nil {
 		return nil, err
 	}
+	rosters, err := watchRosters(ctx, s.roster, rosterTTL(o.PresenceTTL), s.log)
+	if err != nil {
+		s.consumer.Stop()
+		return nil, fmt.Errorf("cluster store: %w", err)
+	}
+	s.rosters = rosters
 	s.presence = newPresenceKeeper(s.online, o.PresenceTTL, s.log)
 	s.writerWG.Add(1)
 	go s.writeLoop()
@@ -158,6 +167,7 @@ func (s *Store) Close() error {
 		s.waitApplied(appliedWait)
 		s.consumer.Stop()
 		s.presence.stop()
+		s.rosters.stop()
 		s.failWaiters(store.ErrClosed)
 		close(s.stop)
 		err = s.local.Close()
