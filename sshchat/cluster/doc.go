@@ -35,7 +35,10 @@
 // and keyed by the room's number, so re-applying is harmless) has it.
 //
 // Shared through NATS: history, nick ownership, who is online (a per-key
-// TTL that this node refreshes), guest numbers, operators, bans, mutes,
-// rooms and topics, offline mailboxes. Still node-local (kept by the local
+// TTL that this node refreshes; and each node's list of people with their
+// rooms, for /who, in the roster bucket), guest numbers, operators, bans, mutes,
+// rooms and topics, offline mailboxes. A private message to someone
+// online on another node is a chat.ChangePrivate on the event subject,
+// acted on only by the node it names. Still node-local (kept by the local
 // store): read markers, preferences and the audit trail.
 package cluster
