@@ -20,10 +20,10 @@ import (
 const (
 	rosterInterval = time.Second
 	rosterRefresh  = 5 * time.Second
-	// maxRosterEntries bounds one node's roster (its size on the wire
+	// MaxRosterEntries bounds one node's roster (its size on the wire
 	// and in every other node's memory); past it /who elsewhere is
 	// incomplete, which is logged.
-	maxRosterEntries = 2000
+	MaxRosterEntries = 2000
 	// maxRosterAway bounds the away text a roster carries.
 	maxRosterAway = 64
 )
@@ -64,9 +64,9 @@ func (h *Hub) rosterLoop(rs rosterStore) {
 			return
 		case now := <-tick.C:
 			people := h.localWho()
-			if len(people) > maxRosterEntries {
-				h.log.Warn("roster too long: other nodes see only part of this one", "online", len(people), "shown", maxRosterEntries)
-				people = people[:maxRosterEntries]
+			if limit := h.rosterLimit(); len(people) > limit {
+				h.log.Warn("roster too long: other nodes see only part of this one", "online", len(people), "shown", limit)
+				people = people[:limit]
 			}
 			if slices.Equal(people, last) && now.Sub(written) < rosterRefresh {
 				continue
@@ -81,6 +81,14 @@ func (h *Hub) rosterLoop(rs rosterStore) {
 			last, written = people, now
 		}
 	}
+}
+
+// rosterLimit is MaxRosterEntries, or a test's smaller limit.
+func (h *Hub) rosterLimit() int {
+	if rl, ok := h.store.(interface{ RosterLimit() int }); ok {
+		return min(rl.RosterLimit(), MaxRosterEntries)
+	}
+	return MaxRosterEntries
 }
 
 // elsewhere lists the people online on the other nodes, as their nodes
