@@ -132,6 +132,9 @@ type Hub struct {
 	unsubscribe func()
 	// node names this hub among the nodes sharing its store (presence.go).
 	node string
+	// remoteKeeps bounds the private messages from other nodes being
+	// kept in a mailbox at once (private_remote.go).
+	remoteKeeps chan struct{}
 }
 
 // NewHub loads the default room (not its history, and no other room: rooms
@@ -190,6 +193,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		nicks: make(map[string]*Member), looks: make(map[string]*Member), rooms: make(map[string]*Room), watchers: make(map[*Member]struct{}),
 		roomLoads:           make(map[string]chan struct{}),
 		node:                newNodeID(),
+		remoteKeeps:         make(chan struct{}, maxRemoteKeeps),
 		stop:                make(chan struct{}),
 		pace:                newPaceTable(cfg.Pacing),
 		roomCreations:       newHourlyLimiter(cfg.RoomsPerHour, defaultTracked),

@@ -16,6 +16,10 @@ import (
 // left meanwhile, that node keeps it in their mailbox. Nothing is shown
 // that was not stored.
 
+// maxRemoteKeeps bounds the goroutines keeping other nodes' private
+// messages for people who left this one.
+const maxRemoteKeeps = 16
+
 // onlineHolders is the optional capability of a store shared by several
 // nodes to name who is online under a nick: the holder a node claimed it
 // with (Hub.holder, "<node>/<member>"), "" when nobody is.
@@ -96,12 +100,24 @@ func (h *Hub) privateArrived(c Change) {
 		h.log.Info("private message for a guest who left is not kept", "to", msg.To)
 		return
 	}
-	// The store may be slow: the bus's dispatcher does not wait for it.
-	h.goBackground("keep a private message for someone who left", func() {
+	keep := func() {
 		if err := h.keepOffline(ev, msg.ToKey, msg.FromAddr); err != nil {
 			h.log.Error("keep a private message for someone who left", "fingerprint", msg.ToKey, "err", err)
 		}
-	})
+	}
+	// The store may be slow: the bus's dispatcher does not wait for it,
+	// up to maxRemoteKeeps at once; past that it waits (slowing this
+	// node's delivery rather than losing the message or piling up
+	// goroutines when a flood meets a slow store).
+	select {
+	case h.remoteKeeps <- struct{}{}:
+		h.goBackground("keep a private message for someone who left", func() {
+			defer func() { <-h.remoteKeeps }()
+			keep()
+		})
+	default:
+		keep()
+	}
 }
 
 // nodeOf returns the other node whose roster lists nick, "" if none does.
