@@ -269,11 +269,14 @@ func (h *Hub) closeMarks() {
 // readMarkers returns key's markers, the store's merged with the cache's,
 // for rooms that exist, the most recently moved first (at most limit).
 func (h *Hub) readMarkers(ctx context.Context, key string, limit int) ([]store.Marker, error) {
+	// The cache first, then the store: the flusher removes a marker from
+	// the cache only after the store has it, so one of the two reads sees
+	// it. (The other order could miss a marker written between them.)
+	cached := h.marks.of(key)
 	stored, err := h.store.ReadMarkers(ctx, key, limit)
 	if err != nil {
 		return nil, err
 	}
-	cached := h.marks.of(key)
 	seen := make(map[string]bool, len(stored))
 	for i := range stored {
 		f := FoldRoom(stored[i].Room)
