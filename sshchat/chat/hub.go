@@ -127,6 +127,12 @@ type Hub struct {
 	stop    chan struct{}
 	stopped sync.Once
 	bg      sync.WaitGroup
+	// bgMu (a leaf: nothing is taken under it, nothing waits under it)
+	// orders bg.Add against Close's bg.Wait: a session that leaves after
+	// a hard Close must not start work on the closed store (a data race
+	// on bg, found by TestNodeKilledMidFloodLosesNothingSeen).
+	bgMu     sync.Mutex
+	bgClosed bool
 
 	// unsubscribe takes the hub off the bus (Close).
 	unsubscribe func()
@@ -274,6 +280,9 @@ func (h *Hub) Close() {
 		r.announcer.stop()
 	}
 	h.stopped.Do(func() { close(h.stop) })
+	h.bgMu.Lock()
+	h.bgClosed = true
+	h.bgMu.Unlock()
 	h.bg.Wait()
 	h.closeMarks()
 }
@@ -309,6 +318,13 @@ func (h *Hub) Members() []*Member {
 // goBackground runs fn on a goroutine the hub owns: Close stops it (fn must
 // return when h.stop closes) and waits for it.
 func (h *Hub) goBackground(name string, fn func()) {
+	h.bgMu.Lock()
+	defer h.bgMu.Unlock()
+	if h.bgClosed {
+		// Closed: the store is going away. Presence expires on its own
+		// and retention runs again at the next start.
+		return
+	}
 	h.bg.Add(1)
 	go func() {
 		defer h.bg.Done()
