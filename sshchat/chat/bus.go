@@ -1,9 +1,6 @@
 package chat
 
 import (
-	"sync"
-	"sync/atomic"
-
 	"github.com/sshchat/sshchat/sshchat/store"
 )
 
@@ -83,10 +80,7 @@ type Change struct {
 // publisher's goroutine, in publish order. It is the default of a hub
 // configured without one, and tests share one among several hubs.
 type LocalBus struct {
-	// mu (a leaf) serializes Subscribe and stop; publishing reads subs
-	// without it.
-	mu   sync.Mutex
-	subs atomic.Pointer[[]Subscriber]
+	subs Subscribers
 }
 
 // NewLocalBus returns an in-process bus with no subscribers.
@@ -94,44 +88,17 @@ func NewLocalBus() *LocalBus { return &LocalBus{} }
 
 // PublishLine calls DeliverLine of every subscriber.
 func (b *LocalBus) PublishLine(l Line) {
-	if subs := b.subs.Load(); subs != nil {
-		for _, s := range *subs {
-			s.DeliverLine(l)
-		}
+	for _, s := range b.subs.All() {
+		s.DeliverLine(l)
 	}
 }
 
 // PublishChange calls ApplyChange of every subscriber.
 func (b *LocalBus) PublishChange(c Change) {
-	if subs := b.subs.Load(); subs != nil {
-		for _, s := range *subs {
-			s.ApplyChange(c)
-		}
+	for _, s := range b.subs.All() {
+		s.ApplyChange(c)
 	}
 }
 
 // Subscribe adds s; stop removes it.
-func (b *LocalBus) Subscribe(s Subscriber) (stop func()) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var subs []Subscriber
-	if old := b.subs.Load(); old != nil {
-		subs = append(subs, *old...)
-	}
-	subs = append(subs, s)
-	b.subs.Store(&subs)
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			var kept []Subscriber
-			for _, x := range *b.subs.Load() {
-				if x != s {
-					kept = append(kept, x)
-				}
-			}
-			b.subs.Store(&kept)
-		})
-	}
-}
+func (b *LocalBus) Subscribe(s Subscriber) (stop func()) { return b.subs.Add(s) }

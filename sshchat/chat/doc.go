@@ -20,8 +20,8 @@
 //	                       the rooms' hold counts
 //	tier 4  Room.mu        a room's members, recent lines and topic
 //	tier 5  Outbox.mu      one member's queue of lines to show
-//	leaf    LocalBus.mu    subscribing and unsubscribing (publishing takes
-//	                       no lock)
+//	leaf    Subscribers.mu subscribing and unsubscribing, for every bus
+//	                       (publishing takes no lock)
 //	leaf    moderation.mu  operators, bans, mutes, the allowlist (taken
 //	                       under no other lock, and takes none); likewise
 //	                       the pacing and hourly-limit tables

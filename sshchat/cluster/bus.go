@@ -62,10 +62,7 @@ type Bus struct {
 	out     chan outgoing // lines and changes waiting to be published, in order
 	changes atomic.Uint64 // counter for change message ids
 
-	// mu (a leaf) serializes Subscribe and stop; dispatching reads subs
-	// without it.
-	mu   sync.Mutex
-	subs atomic.Pointer[[]chat.Subscriber]
+	subs chat.Subscribers
 
 	consumer *natsjs.Consumer
 	in       chan natsjs.Delivery // consumer → dispatcher
@@ -188,30 +185,7 @@ func (b *Bus) enqueue(o outgoing) {
 }
 
 // Subscribe adds a hub; stop removes it.
-func (b *Bus) Subscribe(s chat.Subscriber) (stop func()) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var subs []chat.Subscriber
-	if old := b.subs.Load(); old != nil {
-		subs = append(subs, *old...)
-	}
-	subs = append(subs, s)
-	b.subs.Store(&subs)
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			var kept []chat.Subscriber
-			for _, x := range *b.subs.Load() {
-				if x != s {
-					kept = append(kept, x)
-				}
-			}
-			b.subs.Store(&kept)
-		})
-	}
-}
+func (b *Bus) Subscribe(s chat.Subscriber) (stop func()) { return b.subs.Add(s) }
 
 // publishLoop publishes queued messages one at a time, in order, retrying
 // each with its message id until the stream acknowledges it (stored once
@@ -296,10 +270,8 @@ func (b *Bus) dispatch(seq *sequencer, d natsjs.Delivery) {
 		// Every hub reads the change again from the store, the one that
 		// made it too (harmless: it reads what it wrote).
 		ch := chat.Change{Kind: chat.ChangeKind(c.Kind), Room: c.Room, Private: c.Private, ToNode: c.Node}
-		if subs := b.subs.Load(); subs != nil {
-			for _, s := range *subs {
-				s.ApplyChange(ch)
-			}
+		for _, s := range b.subs.All() {
+			s.ApplyChange(ch)
 		}
 	}
 }
@@ -308,12 +280,9 @@ func (b *Bus) deliver(msgs []store.Message) {
 	if len(msgs) == 0 {
 		return
 	}
-	subs := b.subs.Load()
-	if subs == nil {
-		return
-	}
+	subs := b.subs.All()
 	for _, m := range msgs {
-		for _, s := range *subs {
+		for _, s := range subs {
 			s.DeliverLine(chat.Line{Msg: m})
 		}
 	}
