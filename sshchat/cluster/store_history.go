@@ -158,7 +158,22 @@ func msgID(room string, seq uint64) string {
 // nextSeq returns the room's next number (want 0), or want itself after
 // raising the counter to it.
 func (s *Store) nextSeq(ctx context.Context, room string, want uint64) (uint64, error) {
-	key := "seq/" + room
+	return s.advanceCounter(ctx, "seq/"+room, func(cur uint64) (uint64, bool) {
+		switch {
+		case want == 0:
+			return cur + 1, false
+		case want <= cur:
+			return want, true // an explicit number below the counter: the stream refuses a taken one
+		}
+		return want, false
+	})
+}
+
+// advanceCounter moves the counter key with compare-and-set, trying again
+// when another node moved it first. next gets the current value (0 when
+// there is none) and returns the new one, or stop to leave the counter as
+// it is and return that value instead.
+func (s *Store) advanceCounter(ctx context.Context, key string, next func(cur uint64) (val uint64, stop bool)) (uint64, error) {
 	for {
 		e, err := s.counters.Get(ctx, key)
 		var cur, rev uint64
@@ -170,26 +185,23 @@ func (s *Store) nextSeq(ctx context.Context, room string, want uint64) (uint64, 
 		default:
 			return 0, err
 		}
-		next := cur + 1
-		if want != 0 {
-			if want <= cur {
-				return want, nil // an explicit number below the counter: the stream refuses a taken one
-			}
-			next = want
+		val, stop := next(cur)
+		if stop {
+			return val, nil
 		}
-		val := []byte(strconv.FormatUint(next, 10))
+		b := []byte(strconv.FormatUint(val, 10))
 		if rev == 0 {
-			_, err = s.counters.Create(ctx, key, val)
+			_, err = s.counters.Create(ctx, key, b)
 		} else {
-			_, err = s.counters.Update(ctx, key, val, rev)
+			_, err = s.counters.Update(ctx, key, b, rev)
 		}
 		if errors.Is(err, natsjs.ErrExists) || errors.Is(err, natsjs.ErrRevisionMismatch) {
-			continue // another node took a number meanwhile
+			continue // another node moved it meanwhile
 		}
 		if err != nil {
 			return 0, err
 		}
-		return next, nil
+		return val, nil
 	}
 }
 

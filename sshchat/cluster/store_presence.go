@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -59,32 +58,11 @@ func (s *Store) ReleaseOnline(ctx context.Context, nick, holder string) error {
 
 // NextGuest returns a guest number no node was given before.
 func (s *Store) NextGuest(ctx context.Context) (uint64, error) {
-	const key = "guest"
-	for {
-		e, err := s.counters.Get(ctx, key)
-		var cur, rev uint64
-		switch {
-		case err == nil:
-			cur, _ = strconv.ParseUint(string(e.Value), 10, 64)
-			rev = e.Revision
-		case errors.Is(err, natsjs.ErrNotFound):
-		default:
-			return 0, fmt.Errorf("next guest: %w", err)
-		}
-		val := []byte(strconv.FormatUint(cur+1, 10))
-		if rev == 0 {
-			_, err = s.counters.Create(ctx, key, val)
-		} else {
-			_, err = s.counters.Update(ctx, key, val, rev)
-		}
-		if errors.Is(err, natsjs.ErrExists) || errors.Is(err, natsjs.ErrRevisionMismatch) {
-			continue
-		}
-		if err != nil {
-			return 0, fmt.Errorf("next guest: %w", err)
-		}
-		return cur + 1, nil
+	n, err := s.advanceCounter(ctx, "guest", func(cur uint64) (uint64, bool) { return cur + 1, false })
+	if err != nil {
+		return 0, fmt.Errorf("next guest: %w", err)
 	}
+	return n, nil
 }
 
 // presenceKeeper refreshes this node's online claims before they expire.
