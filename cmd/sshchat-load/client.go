@@ -28,6 +28,7 @@ type counters struct {
 	otherLines atomic.Int64
 	floodMsgs  atomic.Int64 // unique flood-line deliveries (--flooders)
 	floodDups  atomic.Int64 // duplicate or unexpected flood lines
+	stored     storedLines  // --cluster-compare's durable phase (phase_durable.go)
 }
 
 // client is one SSH connection with one pty session.
@@ -44,6 +45,12 @@ type client struct {
 	// the kernel's choice.
 	source net.IP
 
+	// --cluster-compare: the node this client is on (of nodes) and its
+	// address; sender s is on node s mod nodes (cluster_compare.go).
+	addr        string
+	node, nodes int
+	moved       atomic.Int64 // "You are now in" notices (a /join took effect)
+
 	conn  *gossh.Client
 	sess  *gossh.Session
 	stdin io.WriteCloser
@@ -56,7 +63,8 @@ type client struct {
 	// Filled by the reader; read by the main goroutine under mu.
 	mu        sync.Mutex
 	seen      []uint64 // bitset over sender*m+seq
-	lat       []int64  // message latencies in ns
+	lat       []int64  // message latencies in ns (from senders on this client's node)
+	latCross  []int64  // with --cluster-compare: from senders on another node
 	probeLat  []int64  // per probe, 0 = not received
 	floodSeen []uint64 // bitset over flooder*floodLines+seq
 	floodLat  []int64  // flood-line latencies in ns
@@ -176,7 +184,7 @@ func (c *client) read(r io.Reader, ctr *counters, m, senders int) {
 		switch p.kind {
 		case lineMsg:
 			c.mu.Lock()
-			first := record(c.seen, &c.lat, p, senders, m, now)
+			first := c.recordMsg(p, senders, m, now)
 			c.mu.Unlock()
 			if first {
 				ctr.msgs.Add(1)
@@ -189,6 +197,7 @@ func (c *client) read(r io.Reader, ctr *counters, m, senders int) {
 			c.mu.Unlock()
 			if first {
 				ctr.floodMsgs.Add(1)
+				ctr.stored.mark(p, c.floodLines, now)
 			} else {
 				ctr.floodDups.Add(1)
 			}
@@ -205,6 +214,8 @@ func (c *client) read(r io.Reader, ctr *counters, m, senders int) {
 			if first {
 				ctr.probes[p.seq].Add(1)
 			}
+		case lineMoved:
+			c.moved.Add(1)
 		case lineWelcome:
 			if !welcomed {
 				welcomed = true
@@ -236,6 +247,16 @@ func (c *client) close() {
 	if c.conn != nil {
 		c.conn.Close()
 	}
+}
+
+// recordMsg records message line p, its latency apart for a sender on
+// another node. The caller holds c.mu.
+func (c *client) recordMsg(p parsed, senders, m int, now int64) bool {
+	lat := &c.lat
+	if c.nodes > 1 && p.sender%c.nodes != c.node {
+		lat = &c.latCross
+	}
+	return record(c.seen, lat, p, senders, m, now)
 }
 
 // record marks line p (from one of senders, each sending perSender lines)

@@ -55,6 +55,13 @@ type options struct {
 	baseline     bool
 	rounds       int
 	floor        bool // this run targets the floor server (set by --baseline)
+
+	// --cluster-compare (cluster_compare.go)
+	clusterCompare  bool
+	clusterR3       bool
+	durableFlooders int
+	durableLines    int
+	cluster         *clusterConfig // this run's configuration (set by --cluster-compare)
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -103,6 +110,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.sourceAddrs, "source-addrs", 0, "spread the sessions over this many loopback source addresses, 127.0.0.2 and up (0: the kernel's choice), so that the server's per-address limits can stay on")
 	fs.BoolVar(&o.baseline, "baseline", false, "with --spawn: also run the same load against a floor server (bare wish + x/crypto, one write per delivery, no chat logic), interleaved, and print sshchat's figures as ratios to it")
 	fs.IntVar(&o.rounds, "rounds", 3, "with --baseline: interleaved rounds (floor, sshchat, floor, sshchat, ...); the summary shows medians")
+	fs.BoolVar(&o.clusterCompare, "cluster-compare", false, "with --spawn: run the same load against one node, one node on one NATS server, two nodes on one NATS server and two nodes on three NATS servers (R3), interleaved, and print them side by side")
+	fs.BoolVar(&o.clusterR3, "cluster-r3", true, "with --cluster-compare: include two nodes on a three-server NATS cluster with --nats-replicas 3")
+	fs.IntVar(&o.durableFlooders, "durable-flooders", 10, "with --cluster-compare: sessions that each type --durable-lines lines at once in the durable phase")
+	fs.IntVar(&o.durableLines, "durable-lines", 200, "with --cluster-compare: lines each durable flooder types in one write")
 	if extraFlags != nil {
 		extraFlags(fs, o) // the profiling build's flags (inproc.go)
 	}
@@ -151,6 +162,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--baseline measures the message path only: no --stuck or --flooders")
 	case o.baseline && (o.rounds < 1 || o.rounds > 20):
 		return nil, fmt.Errorf("--rounds must be in [1, 20]")
+	case o.clusterCompare:
+		if err := checkClusterFlags(o); err != nil {
+			return nil, err
+		}
 	case o.sourceAddrs < 0 || o.sourceAddrs > 250:
 		return nil, fmt.Errorf("--source-addrs must be in [0, 250]")
 	case o.concurrency < 1:
@@ -163,6 +178,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == floorArg {
 		return runFloor(args[1:], stderr)
 	}
+	if len(args) > 0 && args[0] == natsArg {
+		return runNATS(args[1:], stderr)
+	}
 	o, err := parseFlags(args, stderr)
 	if err == flag.ErrHelp {
 		return 0
@@ -173,6 +191,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.baseline {
 		return runBaseline(o, stdout, stderr)
+	}
+	if o.clusterCompare {
+		return runClusterCompare(o, stdout, stderr)
 	}
 	code, _ := runOnce(o, stdout, stderr)
 	return code
@@ -186,6 +207,8 @@ func runOnce(o *options, stdout, stderr io.Writer) (int, *kv) {
 	r.phase.Store("setup")
 	r.ctr.probes = make([]atomic.Int64, o.probes)
 	r.fctr.probes = make([]atomic.Int64, o.probes) // flooders see them in the history
+	activeRunner.Store(r)
+	defer activeRunner.Store(nil)
 	// The global timeout: mark the run aborted and close every connection,
 	// which unblocks every read, write and wait below.
 	abort := time.AfterFunc(o.timeout, func() {
@@ -223,6 +246,7 @@ func runOnce(o *options, stdout, stderr io.Writer) (int, *kv) {
 		ec := r.stopIP()
 		r.kv.set("server_exit", "%d", ec)
 	}
+	r.stopCluster(r.cl) // --cluster-compare: the other nodes and NATS
 	if r.aborted.Load() {
 		r.kv.set("aborted", "%s", r.phase.Load())
 		code = 1

@@ -16,6 +16,7 @@ var (
 	markProbe   = []byte(": #PB ")
 	markFlood   = []byte(": #FL ")
 	markWelcome = []byte("Welcome to ")
+	markMoved   = []byte("*** You are now in ")
 )
 
 // lineKind says what a received line is.
@@ -27,6 +28,7 @@ const (
 	lineProbe
 	lineWelcome
 	lineFlood
+	lineMoved // the notice after a /join
 )
 
 // parsed is what the parser found in one line. It holds no references to
@@ -91,6 +93,9 @@ func parseLine(text []byte) parsed {
 		}
 		p.kind = lineProbe
 		return p
+	}
+	if bytes.Contains(text, markMoved) {
+		return parsed{kind: lineMoved}
 	}
 	if bytes.Contains(text, markWelcome) && bytes.Contains(text, []byte("*** ")) {
 		return parsed{kind: lineWelcome}

@@ -25,7 +25,7 @@ func (r *runner) messagePhase() bool {
 	if profileHooks.startCPU != nil {
 		profileHooks.startCPU(o)
 	}
-	cpu0, _, _ := procCPU(r.pid)
+	cpu0, nats0 := r.serverCPU(), r.natsCPU()
 	ru0 := selfCPU()
 	h0 := hostCPU()
 	t0 := time.Now()
@@ -80,7 +80,7 @@ func (r *runner) messagePhase() bool {
 	drainEnd := r.deadline(o.drain)
 	done := r.waitCount("message deliveries", &r.ctr.msgs, expected, drainEnd)
 	elapsed := time.Since(t0)
-	cpu1, _, _ := procCPU(r.pid)
+	cpu1, nats1 := r.serverCPU(), r.natsCPU()
 	ru1 := selfCPU()
 	h := hostCPU().sub(h0)
 	if profileHooks.stopCPU != nil {
@@ -96,7 +96,10 @@ func (r *runner) messagePhase() bool {
 		for _, l := range c.lat {
 			lats = append(lats, time.Duration(l))
 		}
-		if len(c.lat) < o.senders*o.m {
+		for _, l := range c.latCross {
+			lats = append(lats, time.Duration(l))
+		}
+		if len(c.lat)+len(c.latCross) < o.senders*o.m {
 			short++
 		}
 		c.mu.Unlock()
@@ -126,7 +129,7 @@ func (r *runner) messagePhase() bool {
 	if r.pid > 0 && r.pid != os.Getpid() {
 		// CPU used by neither the server nor this tool: other workloads
 		// on a shared machine, which inflate latency.
-		other := h.user + h.sys + h.irq - cpu - (ru1 - ru0)
+		other := h.user + h.sys + h.irq - cpu - (nats1 - nats0) - (ru1 - ru0)
 		r.logf("  CPU used by other processes during the phase: %.2fs", other)
 		r.kv.set("host_other_cpu_s", "%.2f", other)
 	}
@@ -143,6 +146,10 @@ func (r *runner) messagePhase() bool {
 		r.kv.set("server_cpu_s", "%.2f", cpu)
 		r.kv.set("server_cpu_us_per_delivery", "%.1f", cpu*1e6/float64(got))
 		r.kv.set("tool_cpu_us_per_delivery", "%.1f", (ru1-ru0)*1e6/float64(got))
+	}
+	if r.cl != nil {
+		r.reportClusterCPU(cpu, nats1-nats0, got)
+		r.reportLatencySplit()
 	}
 	if fl != nil {
 		r.reportFlood(fl, t0, drainEnd, cpu0)

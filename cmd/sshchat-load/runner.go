@@ -26,6 +26,7 @@ type runner struct {
 	pid    int
 	srv    *spawned
 	stopIP func() int
+	cl     *clusterRun // --cluster-compare: every node and the NATS servers
 
 	aborted atomic.Bool
 	phase   atomic.Value // string
@@ -73,6 +74,9 @@ func (r *runner) main() int {
 		}
 		if o.floor {
 			spawn = func() (*spawned, error) { return spawnFloor(o.serverOut, r.deadlineDur(15*time.Second)) }
+		}
+		if o.cluster != nil {
+			spawn = r.spawnCluster
 		}
 		s, err := spawn()
 		if err != nil {
@@ -131,6 +135,7 @@ func (r *runner) main() int {
 		}
 		r.kv.set("source_addrs", "%d", o.sourceAddrs)
 	}
+	r.placeClients(all)
 	for i := o.n; i < o.n+o.stuck; i++ {
 		all[i].user = fmt.Sprintf("stuck%03d", i-o.n+1)
 	}
@@ -242,6 +247,11 @@ func (r *runner) main() int {
 
 	r.phase.Store("messages")
 	ok := r.messagePhase()
+	if r.cl != nil && !r.aborted.Load() {
+		r.recordClusterRSS()
+		r.phase.Store("durable")
+		ok = r.durablePhase() && ok
+	}
 	if r.aborted.Load() {
 		return 1
 	}
@@ -295,7 +305,11 @@ func (r *runner) connect(cs []*client, stuck bool, ctr *counters) ([]time.Durati
 				return
 			}
 			t := time.Now()
-			err := c.dial(o.addr, min(o.dialTimeout, max(time.Until(r.end), time.Millisecond)), stuck, ctr, o.m, o.senders, o.probes)
+			addr := o.addr
+			if c.addr != "" {
+				addr = c.addr // --cluster-compare: the client's node
+			}
+			err := c.dial(addr, min(o.dialTimeout, max(time.Until(r.end), time.Millisecond)), stuck, ctr, o.m, o.senders, o.probes)
 			times[i] = time.Since(t)
 			if err != nil {
 				mu.Lock()
