@@ -25,6 +25,7 @@ func TestParseLine(t *testing.T) {
 		{"[flood001] #FL 0 1 2\r\n", parsed{}},
 		{"\x1b[1;38;5;64mload0009\x1b[0m: #PB 4 1000\r\n", parsed{kind: lineProbe, seq: 4, sentNs: 1000}},
 		{"\x1b[90m*** Welcome to #lobby, load0001! 3 online. Type /help for commands.\x1b[0m\r\n", parsed{kind: lineWelcome}},
+		{"\x1b[90m*** You are now in #durable. (2 here)\x1b[0m\r\n", parsed{kind: lineMoved}},
 		// The sender's own echo never counts.
 		{"[load0001] #LD 1 2 3 \r\n", parsed{}},
 		{"load0002: #LD x 2 3\r\n", parsed{}},

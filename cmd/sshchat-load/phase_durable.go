@@ -43,7 +43,7 @@ func (s *storedLines) mark(p parsed, perSender int, now int64) {
 		return
 	}
 	id := p.sender*perSender + p.seq
-	if id < 0 || id >= len(s.first) {
+	if p.seq < 0 || p.seq >= perSender || id < 0 || id >= len(s.first) {
 		return
 	}
 	now = max(now, 1)

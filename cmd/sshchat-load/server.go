@@ -106,6 +106,8 @@ func startProcess(path string, args []string, dir, addr, outFile string, wait ti
 	s := &spawned{dir: dir, addr: addr, log: &logTail{max: 4 << 20}, exited: make(chan struct{})}
 	s.cmd = exec.Command(path, args...)
 	s.cmd.Dir = dir
+	// Should the load tool itself die, the kernel kills what it started.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var out io.Writer = s.log
 	if outFile != "" {
 		f, err := os.Create(outFile)
