@@ -7,6 +7,9 @@
 // the others do not notice, and flooders (--flooders) that type many lines
 // at once, to show what that does to everyone else's latency.
 //
+// --cluster-compare runs the same load against one node, one node on
+// NATS and two nodes on NATS side by side (cluster_compare.go).
+//
 // Every phase has a deadline and the whole run is bounded by --timeout;
 // only loopback addresses are used.
 //
