@@ -112,7 +112,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.progress, "progress", 0, "print delivery progress this often during the message phase (0: never)")
 	fs.IntVar(&o.sourceAddrs, "source-addrs", 0, "spread the sessions over this many loopback source addresses, 127.0.0.2 and up (0: the kernel's choice), so that the server's per-address limits can stay on")
 	fs.BoolVar(&o.baseline, "baseline", false, "with --spawn: also run the same load against a floor server (bare wish + x/crypto, one write per delivery, no chat logic), interleaved, and print sshchat's figures as ratios to it")
-	fs.IntVar(&o.rounds, "rounds", 3, "with --baseline: interleaved rounds (floor, sshchat, floor, sshchat, ...); the summary shows medians")
+	fs.IntVar(&o.rounds, "rounds", 3, "with --baseline or --cluster-compare: interleaved rounds (floor, sshchat, floor, sshchat, ...; or every configuration in turn); the summary shows medians")
 	fs.BoolVar(&o.clusterCompare, "cluster-compare", false, "with --spawn: run the same load against one node, one node on one NATS server, two nodes on one NATS server and two nodes on three NATS servers (R3), interleaved, and print them side by side")
 	fs.BoolVar(&o.clusterR3, "cluster-r3", true, "with --cluster-compare: include two nodes on a three-server NATS cluster with --nats-replicas 3")
 	fs.IntVar(&o.durableFlooders, "durable-flooders", 10, "with --cluster-compare: sessions that each type --durable-lines lines at once in the durable phase")
