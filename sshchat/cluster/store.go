@@ -60,6 +60,7 @@ type Store struct {
 	nicks, owners, mod, rooms, counters, online, mailboxes *natsjs.Bucket
 	roster                                                 *natsjs.Bucket // each node's people online
 	rosters                                                *rosterBook    // the watched copy of roster
+	prefs                                                  *natsjs.Bucket // each key's preferences (store_prefs.go)
 
 	queue    chan appendReq
 	consumer *natsjs.Consumer
@@ -131,6 +132,7 @@ func OpenStore(ctx context.Context, conn *natsjs.Conn, stream *natsjs.Stream, o 
 		{&s.online, natsjs.BucketConfig{Name: o.BucketPrefix + "-online", KeyTTL: o.PresenceTTL}},
 		{&s.mailboxes, natsjs.BucketConfig{Name: o.BucketPrefix + "-mailboxes", MaxValueSize: mailboxValueSize}},
 		{&s.roster, natsjs.BucketConfig{Name: o.BucketPrefix + "-roster", MaxValueSize: rosterValueSize, TTL: rosterTTL(o.PresenceTTL)}},
+		{&s.prefs, natsjs.BucketConfig{Name: o.BucketPrefix + "-prefs", MaxValueSize: prefsValueSize}},
 	}
 	for _, b := range buckets {
 		b.cfg.Replicas = o.Replicas
