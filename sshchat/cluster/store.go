@@ -61,6 +61,8 @@ type Store struct {
 	roster                                                 *natsjs.Bucket // each node's people online
 	rosters                                                *rosterBook    // the watched copy of roster
 	prefs                                                  *natsjs.Bucket // each key's preferences (store_prefs.go)
+	markersBucket                                          *natsjs.Bucket // each key's read markers (store_markers.go)
+	markers                                                *markerShare   // writes markers to markersBucket
 
 	queue    chan appendReq
 	consumer *natsjs.Consumer
@@ -133,6 +135,7 @@ func OpenStore(ctx context.Context, conn *natsjs.Conn, stream *natsjs.Stream, o 
 		{&s.mailboxes, natsjs.BucketConfig{Name: o.BucketPrefix + "-mailboxes", MaxValueSize: mailboxValueSize}},
 		{&s.roster, natsjs.BucketConfig{Name: o.BucketPrefix + "-roster", MaxValueSize: rosterValueSize, TTL: rosterTTL(o.PresenceTTL)}},
 		{&s.prefs, natsjs.BucketConfig{Name: o.BucketPrefix + "-prefs", MaxValueSize: prefsValueSize}},
+		{&s.markersBucket, natsjs.BucketConfig{Name: o.BucketPrefix + "-markers", MaxValueSize: markersValueSize}},
 	}
 	for _, b := range buckets {
 		b.cfg.Replicas = o.Replicas
@@ -151,6 +154,7 @@ func OpenStore(ctx context.Context, conn *natsjs.Conn, stream *natsjs.Stream, o 
 	}
 	s.rosters = rosters
 	s.presence = newPresenceKeeper(s.online, o.PresenceTTL, s.log)
+	s.markers = newMarkerShare(s.markersBucket, s.log)
 	s.writerWG.Add(1)
 	go s.writeLoop()
 	return s, nil
@@ -170,6 +174,7 @@ func (s *Store) Close() error {
 		s.consumer.Stop()
 		s.presence.stop()
 		s.rosters.stop()
+		s.markers.close() // the last markers the hub flushed reach the bucket
 		s.failWaiters(store.ErrClosed)
 		close(s.stop)
 		err = s.local.Close()
