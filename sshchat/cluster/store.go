@@ -63,6 +63,7 @@ type Store struct {
 	prefs                                                  *natsjs.Bucket // each key's preferences (store_prefs.go)
 	markersBucket                                          *natsjs.Bucket // each key's read markers (store_markers.go)
 	markers                                                *markerShare   // writes markers to markersBucket
+	audit                                                  *natsjs.Bucket // the audit trail's ring (store_audit.go)
 
 	queue    chan appendReq
 	consumer *natsjs.Consumer
@@ -136,6 +137,7 @@ func OpenStore(ctx context.Context, conn *natsjs.Conn, stream *natsjs.Stream, o 
 		{&s.roster, natsjs.BucketConfig{Name: o.BucketPrefix + "-roster", MaxValueSize: rosterValueSize, TTL: rosterTTL(o.PresenceTTL)}},
 		{&s.prefs, natsjs.BucketConfig{Name: o.BucketPrefix + "-prefs", MaxValueSize: prefsValueSize}},
 		{&s.markersBucket, natsjs.BucketConfig{Name: o.BucketPrefix + "-markers", MaxValueSize: markersValueSize}},
+		{&s.audit, natsjs.BucketConfig{Name: o.BucketPrefix + "-audit", MaxValueSize: auditValueSize}},
 	}
 	for _, b := range buckets {
 		b.cfg.Replicas = o.Replicas
