@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 
@@ -94,4 +95,44 @@ func TestPrefsFloodIsCapped(t *testing.T) {
 	if err := s.SetPref(ctx, key, "name", "small"); err != nil {
 		t.Fatalf("change a kept setting at the bound: %v", err)
 	}
+}
+
+// A person online on two nodes at once who changes a setting on one sees
+// it applied on the other without reconnecting.
+func TestPrefsChangeReachesOpenSessionOnAnotherNode(t *testing.T) {
+	nats := natsjstest.Run(t, natsjstest.Options{})
+	a := startClusterNode(t, nats.URL(), "a", sshchat.Config{})
+	b := startClusterNode(t, nats.URL(), "b", sshchat.Config{})
+
+	aliceKey, bobKey := sshchattest.NewKey(t), sshchattest.NewKey(t)
+	bob := sshchattest.Dial(t, a.Addr, sshchattest.Options{User: "bob", Key: bobKey})
+	bob.WaitFor("Welcome to #lobby, bob!")
+	onA := sshchattest.Dial(t, a.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
+	onA.WaitFor("Welcome to #lobby, alice!")
+	onB := sshchattest.Dial(t, b.Addr, sshchattest.Options{User: "alice", Key: aliceKey})
+	onB.WaitFor("Welcome to #lobby")
+
+	onA.Send("/timestamp on")
+	onA.WaitFor("Timestamps on.")
+	onA.Send("/ignore bob")
+	onA.WaitFor("Ignoring bob")
+	askUntil(t, onB, "/timestamp", "Timestamps are on.")
+	askUntil(t, onB, "/ignore", "You ignore: "+gossh.FingerprintSHA256(bobKey.PublicKey()))
+}
+
+// askUntil sends question to c until its answer contains want.
+func askUntil(t *testing.T, c *sshchattest.Client, question, want string) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for time.Now().Before(deadline) {
+		before := strings.Count(c.Text(), want)
+		c.Send(question)
+		for wait := time.Now().Add(500 * time.Millisecond); time.Now().Before(wait); {
+			if strings.Count(c.Text(), want) > before {
+				return
+			}
+			time.Sleep(20 * time.Millisecond) // a pause between polls
+		}
+	}
+	t.Fatalf("%q never answered %q:\n%s", question, want, c.Text())
 }
