@@ -6,9 +6,11 @@ import "strings"
 // on this node load them again, so theme, timestamps, time zone, bell and
 // the ignore list follow the person to every node at once, not only at
 // their next login. A node where the key has no session reads nothing. On
-// one node nothing changes: the hub that saved skips its own change (the
-// session that made it has it; as before, the key's other sessions there
-// share only the ignore list, given to them when it is saved).
+// one node (the in-process bus) nothing changes: the hub that saved skips
+// its own change (the session that made it has it; as before, the key's
+// other sessions there share only the ignore list, given to them when it
+// is saved). A NATS bus hands every node the change, the saving one too,
+// so there all of the key's sessions follow it.
 
 // reloadPrefs gives key's sessions here its stored preferences again.
 func (h *Hub) reloadPrefs(key string) {
