@@ -82,6 +82,18 @@ func TestSharedMarkerNeverMovesBack(t *testing.T) {
 	if got := markerSeq(t, reader, key, "#lobby"); got != 20 {
 		t.Fatalf("#lobby marker = %d after a late report of 7, want 20", got)
 	}
+
+	// A room removed everywhere has no marker on a node that never saw it.
+	if _, err := a.DeleteRoom(ctx, "#dev"); err != nil {
+		t.Fatal(err)
+	}
+	fresh := openClusterStore(t, nats.URL(), "fresh")
+	if got := markerSeq(t, fresh, key, "#dev"); got != 0 {
+		t.Fatalf("marker of a removed room = %d", got)
+	}
+	if got := markerSeq(t, fresh, key, "#lobby"); got != 20 {
+		t.Fatalf("#lobby marker on a fresh node = %d, want 20", got)
+	}
 }
 
 // seqOf returns the Seq of the line of room with text, once s's read model

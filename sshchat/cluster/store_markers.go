@@ -275,17 +275,33 @@ func (s *Store) adoptMarkers(ctx context.Context, key string, shared sharedMarke
 		have[store.Fold(m.Room)] = m
 	}
 	var moves []store.MarkerUpdate
+	var gone []string
 	for fold, m := range shared {
 		if old, ok := have[fold]; ok {
 			if old.Seq >= m.Seq {
 				continue
 			}
 		} else if err := s.ensureLocalRoom(ctx, m.Room); errors.Is(err, errNoSuchRoom) {
+			gone = append(gone, fold)
 			continue
 		} else if err != nil {
 			return err
 		}
 		moves = append(moves, store.MarkerUpdate{Key: key, Room: m.Room, Seq: m.Seq, Updated: time.UnixMicro(m.Updated)})
+	}
+	if len(gone) > 0 {
+		// Rooms removed everywhere: drop their markers from the value,
+		// so that later reads do not look them up again.
+		err := changeJSON(ctx, s.markersBucket, key, func(v *sharedMarkers, found bool) (bool, error) {
+			n := len(*v)
+			for _, fold := range gone {
+				delete(*v, fold)
+			}
+			return found && len(*v) < n, nil
+		})
+		if err != nil {
+			s.log.Warn("drop markers of removed rooms", "err", err)
+		}
 	}
 	if len(moves) == 0 {
 		return nil
