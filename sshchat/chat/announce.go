@@ -143,7 +143,7 @@ func (a *announcer) flush() {
 // announcements a full backlog turned away, for the caller to report
 // (room.refused) once a.mu is released.
 func (a *announcer) publishPendingLocked(wait bool) (pump bool, handed chan struct{}, refused int) {
-	online := a.room.Len()
+	online := a.room.Len() + a.room.hub.hereElsewhere(a.room.name) // other nodes' people: whois_remote.go
 	for _, r := range a.pending {
 		verb := "left"
 		if r.joined {

@@ -60,6 +60,9 @@ const (
 	// ChangePrivate: Change.Private, a stored private message, is for
 	// someone online on the node Change.ToNode (private_remote.go).
 	ChangePrivate
+	// ChangePrefs: the preferences of the key in Change.Room changed
+	// (prefs_remote.go); the field is reused so that every bus carries it.
+	ChangePrefs
 )
 
 // Change tells the hubs that shared state changed in the store; each

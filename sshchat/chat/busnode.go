@@ -48,6 +48,8 @@ func (n busNode) ApplyChange(c Change) {
 		h.reloadRoom(c.Room)
 	case ChangePrivate:
 		h.privateArrived(c)
+	case ChangePrefs:
+		h.reloadPrefs(c.Room)
 	}
 }
 

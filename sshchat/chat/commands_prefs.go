@@ -60,7 +60,9 @@ func (h *Hub) savePref(m *Member, name, value string) {
 	defer cancel()
 	if err := h.store.SetPref(ctx, m.key(), name, value); err != nil {
 		h.log.Error("save preference", "name", name, "err", err)
+		return
 	}
+	h.publishChange(ChangePrefs, m.key()) // the key's sessions on other nodes (prefs_remote.go)
 }
 
 func (h *Hub) keptNote(m *Member) string {

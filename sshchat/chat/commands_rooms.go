@@ -82,7 +82,7 @@ func (h *Hub) moveInto(m *Member, to *Room) {
 	if m.Room() != to {
 		return // moved on (or left) while entering: the room was removed
 	}
-	h.notice(m, fmt.Sprintf("You are now in %s. (%d here)", to.Name(), to.Len()))
+	h.notice(m, fmt.Sprintf("You are now in %s. (%d here)", to.Name(), to.Len()+h.hereElsewhere(to.Name())))
 	if topic := to.Topic(); topic != "" {
 		h.notice(m, "Topic: "+topic)
 	}

@@ -12,6 +12,9 @@ func (h *Hub) cmdWhois(m *Member, args string) {
 		return
 	}
 	other := h.lookup(nick)
+	if other == nil && h.describeElsewhere(m, nick) {
+		return // online on another node (whois_remote.go)
+	}
 	if other == nil {
 		h.notice(m, fmt.Sprintf("No one called %s is online.", nick))
 		return

@@ -116,7 +116,7 @@ func (h *Hub) localWho() []WhoEntry {
 		if room == nil || m.hidden {
 			continue
 		}
-		out = append(out, WhoEntry{Nick: m.Nick(), Room: room.Name(), Away: sanitize.Truncate(m.awayText(), maxRosterAway)})
+		out = append(out, WhoEntry{Nick: m.Nick(), Room: room.Name(), Away: sanitize.Truncate(m.awayText(), maxRosterAway), Key: m.key(), Since: m.joined})
 	}
 	return out
 }

@@ -15,6 +15,10 @@ import (
 // WhoEntry is one person online.
 type WhoEntry struct {
 	Nick, Room, Away string
+	// Key and Since (when they connected) are filled in a node's roster,
+	// for /whois on the other nodes; "" and zero elsewhere.
+	Key   string
+	Since time.Time
 }
 
 // Who lists the people online with their room, sorted by nick.

@@ -36,9 +36,15 @@
 //
 // Shared through NATS: history, nick ownership, who is online (a per-key
 // TTL that this node refreshes; and each node's list of people with their
-// rooms, for /who, in the roster bucket), guest numbers, operators, bans, mutes,
-// rooms and topics, offline mailboxes. A private message to someone
+// rooms, keys and since when, for /who, /whois and the "(N here)" of join
+// lines, in the roster bucket), guest numbers, operators, bans, mutes,
+// rooms and topics, offline mailboxes, preferences (one value per key,
+// store_prefs.go), read markers (one value per key, max-merged, shared
+// behind the local store, store_markers.go) and the audit trail (a ring of
+// the last 1000 entries, store_audit.go). A private message to someone
 // online on another node is a chat.ChangePrivate on the event subject,
-// acted on only by the node it names. Still node-local (kept by the local
-// store): read markers, preferences and the audit trail.
+// acted on only by the node it names. The local store keeps the read
+// model, a copy of the markers this node wrote and of the rooms they
+// name, and whatever a node kept before it joined a cluster (a key's
+// preferences are read from it until the key's first change).
 package cluster

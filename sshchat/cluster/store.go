@@ -60,6 +60,10 @@ type Store struct {
 	nicks, owners, mod, rooms, counters, online, mailboxes *natsjs.Bucket
 	roster                                                 *natsjs.Bucket // each node's people online
 	rosters                                                *rosterBook    // the watched copy of roster
+	prefs                                                  *natsjs.Bucket // each key's preferences (store_prefs.go)
+	markersBucket                                          *natsjs.Bucket // each key's read markers (store_markers.go)
+	markers                                                *markerShare   // writes markers to markersBucket
+	audit                                                  *natsjs.Bucket // the audit trail's ring (store_audit.go)
 
 	queue    chan appendReq
 	consumer *natsjs.Consumer
@@ -131,6 +135,9 @@ func OpenStore(ctx context.Context, conn *natsjs.Conn, stream *natsjs.Stream, o 
 		{&s.online, natsjs.BucketConfig{Name: o.BucketPrefix + "-online", KeyTTL: o.PresenceTTL}},
 		{&s.mailboxes, natsjs.BucketConfig{Name: o.BucketPrefix + "-mailboxes", MaxValueSize: mailboxValueSize}},
 		{&s.roster, natsjs.BucketConfig{Name: o.BucketPrefix + "-roster", MaxValueSize: rosterValueSize, TTL: rosterTTL(o.PresenceTTL)}},
+		{&s.prefs, natsjs.BucketConfig{Name: o.BucketPrefix + "-prefs", MaxValueSize: prefsValueSize}},
+		{&s.markersBucket, natsjs.BucketConfig{Name: o.BucketPrefix + "-markers", MaxValueSize: markersValueSize}},
+		{&s.audit, natsjs.BucketConfig{Name: o.BucketPrefix + "-audit", MaxValueSize: auditValueSize}},
 	}
 	for _, b := range buckets {
 		b.cfg.Replicas = o.Replicas
@@ -149,6 +156,7 @@ func OpenStore(ctx context.Context, conn *natsjs.Conn, stream *natsjs.Stream, o 
 	}
 	s.rosters = rosters
 	s.presence = newPresenceKeeper(s.online, o.PresenceTTL, s.log)
+	s.markers = newMarkerShare(s.markersBucket, s.log)
 	s.writerWG.Add(1)
 	go s.writeLoop()
 	return s, nil
@@ -168,6 +176,7 @@ func (s *Store) Close() error {
 		s.consumer.Stop()
 		s.presence.stop()
 		s.rosters.stop()
+		s.markers.close() // the last markers the hub flushed reach the bucket
 		s.failWaiters(store.ErrClosed)
 		close(s.stop)
 		err = s.local.Close()

@@ -14,7 +14,7 @@ import (
 )
 
 // Operators, bans and mutes in the moderation bucket under "op/<key>",
-// "ban/<target>", "mute/<key>". The audit trail stays node-local (Local).
+// "ban/<target>", "mute/<key>". The audit trail is in store_audit.go.
 
 func (s *Store) SetOperator(ctx context.Context, key string, op bool) error {
 	var err error

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sshchat/sshchat/sshchat/chat"
 	"github.com/sshchat/sshchat/sshchat/natsjs"
+	"github.com/sshchat/sshchat/sshchat/store"
 )
 
 // Rosters: each node's list of people online (nick, room, away), one key
@@ -34,9 +35,11 @@ type rosterWire struct {
 }
 
 type rosterPerson struct {
-	Nick string `json:"n"`
-	Room string `json:"r"`
-	Away string `json:"a,omitempty"`
+	Nick  string    `json:"n"`
+	Room  string    `json:"r"`
+	Away  string    `json:"a,omitempty"`
+	Key   string    `json:"k,omitempty"` // for /whois elsewhere
+	Since time.Time `json:"s,omitzero"`  // when they connected
 }
 
 // rosterBook is the watched copy of every node's list.
@@ -46,13 +49,16 @@ type rosterBook struct {
 
 	mu     sync.Mutex // a leaf: lists only, no I/O
 	byNode map[string]rosterWire
+	// rooms counts each node's people by folded room, made when its list
+	// arrives, so counting a room's people costs no walk over the lists.
+	rooms map[string]map[string]int
 
 	watcher *natsjs.Watcher
 }
 
 // watchRosters starts keeping the lists of the roster bucket.
 func watchRosters(ctx context.Context, b *natsjs.Bucket, ttl time.Duration, log *slog.Logger) (*rosterBook, error) {
-	r := &rosterBook{ttl: ttl, log: log, byNode: map[string]rosterWire{}}
+	r := &rosterBook{ttl: ttl, log: log, byNode: map[string]rosterWire{}, rooms: map[string]map[string]int{}}
 	w, err := b.Watch(ctx, r.apply, func() {})
 	if err != nil {
 		return nil, fmt.Errorf("watch rosters: %w", err)
@@ -65,6 +71,7 @@ func (r *rosterBook) apply(e natsjs.Entry) {
 	if e.Op != natsjs.OpPut {
 		r.mu.Lock()
 		delete(r.byNode, e.Key)
+		delete(r.rooms, e.Key)
 		r.mu.Unlock()
 		return
 	}
@@ -73,8 +80,13 @@ func (r *rosterBook) apply(e natsjs.Entry) {
 		r.log.Warn("ignoring an undecodable roster", "node", e.Key, "err", err)
 		return
 	}
+	rooms := make(map[string]int)
+	for _, p := range w.People {
+		rooms[store.Fold(p.Room)]++
+	}
 	r.mu.Lock()
 	r.byNode[e.Key] = w
+	r.rooms[e.Key] = rooms
 	r.mu.Unlock()
 }
 
@@ -84,7 +96,7 @@ func (r *rosterBook) stop() { r.watcher.Stop() }
 func (s *Store) PutRoster(ctx context.Context, node string, people []chat.WhoEntry) error {
 	w := rosterWire{At: time.Now(), People: make([]rosterPerson, len(people))}
 	for i, p := range people {
-		w.People[i] = rosterPerson{Nick: p.Nick, Room: p.Room, Away: p.Away}
+		w.People[i] = rosterPerson{Nick: p.Nick, Room: p.Room, Away: p.Away, Key: p.Key, Since: p.Since}
 	}
 	payload, err := json.Marshal(w)
 	if err != nil {
@@ -109,9 +121,25 @@ func (s *Store) Rosters() map[string][]chat.WhoEntry {
 		}
 		people := make([]chat.WhoEntry, len(w.People))
 		for i, p := range w.People {
-			people[i] = chat.WhoEntry{Nick: p.Nick, Room: p.Room, Away: p.Away}
+			people[i] = chat.WhoEntry{Nick: p.Nick, Room: p.Room, Away: p.Away, Key: p.Key, Since: p.Since}
 		}
 		out[node] = people
 	}
 	return out
+}
+
+// RoomPeople counts the people in room on every node but exceptNode whose
+// list is still fresh, from memory (for the "(N here)" of join lines).
+func (s *Store) RoomPeople(room, exceptNode string) int {
+	now, fold := time.Now(), store.Fold(room)
+	r := s.rosters
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for node, rooms := range r.rooms {
+		if node != exceptNode && now.Sub(r.byNode[node].At) <= r.ttl {
+			n += rooms[fold]
+		}
+	}
+	return n
 }
