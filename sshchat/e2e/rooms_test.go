@@ -101,7 +101,16 @@ func TestRoomIsolation(t *testing.T) {
 		alice.Send("/part")
 		alice.WaitFor("*** You are now in #lobby.")
 		alice.WaitFor("[alice #lobby] ")
-		carol.WaitFor("alice joined #lobby.")
+		// Joins close together share one line ("alice and carol joined"):
+		// wait for a join line that names alice.
+		carol.WaitUntil("alice's join line", func(text string) bool {
+			for _, l := range strings.Split(text, "\n") {
+				if strings.HasPrefix(l, "*** ") && strings.Contains(l, "alice") && strings.Contains(l, " joined #lobby.") {
+					return true
+				}
+			}
+			return false
+		})
 		bob.WaitFor("*** alice left #dev. (1 here)")
 		alice.Send("/part")
 		alice.WaitFor("*** You are already in #lobby.")

@@ -253,6 +253,9 @@ func TestScreenCatchUpAfterADay(t *testing.T) {
 	clock.Advance(5 * time.Hour)
 
 	s = startScreen(t, h, 80, 24, o)
+	// The prompt can be drawn before the catch-up is written: wait for
+	// the last unread line instead.
+	s.waitFor("carol: lunch?")
 	rows := s.waitFor("[alice #lobby]")
 	text := strings.Join(rows, "\n")
 	t.Logf("alice's screen after a day away:\n%s", text)
