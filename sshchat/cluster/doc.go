@@ -27,7 +27,9 @@
 // with a compare-and-set counter per room in a key-value bucket (one
 // winner per number across nodes; numbers stay 1, 2, 3 per room as on one
 // node, which the chat and the conformance suite rely on) and publishes
-// each line itself, with the message id "<room>/<seq>"; the Bus then
+// each line itself, with the message id "<room>/<seq>", in batches of
+// whatever is queued (one counter move per room and one pipelined publish
+// per batch; see store_batch.go for the contract on partial failure); the Bus then
 // publishes no line (BusOptions.LinesFromStore) and only delivers. The
 // stream sequence is not the room's number: it only orders delivery, and
 // a line is called back (accepted) once the stream acknowledged it and

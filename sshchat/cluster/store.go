@@ -65,6 +65,10 @@ type Store struct {
 	consumer *natsjs.Consumer
 	stop     chan struct{} // closed by Close: the writer drains and ends
 	writerWG sync.WaitGroup
+
+	// counterCache: each room counter's last known value and revision,
+	// owned by the writer goroutine (no lock).
+	counterCache map[string]counterState
 	// closeMu (a leaf) orders Append's send against Close's close of
 	// queue; Append holds it (read) at most AppendWait, never over I/O.
 	closeMu sync.RWMutex
@@ -119,6 +123,7 @@ func OpenStore(ctx context.Context, conn *natsjs.Conn, stream *natsjs.Stream, o 
 		stop:    make(chan struct{}),
 		waiters: map[string][]*waiter{},
 	}
+	s.counterCache = map[string]counterState{}
 	buckets := []struct {
 		b   **natsjs.Bucket
 		cfg natsjs.BucketConfig
