@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/natsjs"
@@ -69,6 +70,14 @@ type Store struct {
 	// counterCache: each room counter's last known value and revision,
 	// owned by the writer goroutine (no lock).
 	counterCache map[string]counterState
+
+	// mark: how far the read model got (store_applied.go). markSaved and
+	// markSavedAt belong to the consumer goroutine (then to Close).
+	mark        *appliedMark
+	markSaved   uint64
+	markSavedAt time.Time
+	resumedFrom uint64        // the stream sequence the read model started at
+	applies     atomic.Uint64 // room lines handed to the read model
 	// closeMu (a leaf) orders Append's send against Close's close of
 	// queue; Append holds it (read) at most AppendWait, never over I/O.
 	closeMu sync.RWMutex
@@ -171,6 +180,7 @@ func (s *Store) Close() error {
 		s.writerWG.Wait() // every queued line published (or failed)
 		s.waitApplied(appliedWait)
 		s.consumer.Stop()
+		s.saveMark(true)
 		s.presence.stop()
 		s.rosters.stop()
 		s.failWaiters(store.ErrClosed)
