@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/sshchat/sshchat/sshchat/chat"
 	"github.com/sshchat/sshchat/sshchat/cluster"
 	"github.com/sshchat/sshchat/sshchat/natsjs"
 	"github.com/sshchat/sshchat/sshchat/natsjs/natsjstest"
@@ -115,4 +117,76 @@ func benchStore(b *testing.B, urls []string, replicas int, name string) *cluster
 	}
 	b.Cleanup(func() { st.Close() })
 	return st
+}
+
+// BenchmarkCrossNodeDelivery measures what waiting for the read model
+// costs live delivery: the time from Append on node A to node B's bus
+// handing the line to its hubs, one line at a time, with B's bus waiting
+// for B's read model (as nodes run) and without:
+//
+//	go test -run='^$' -bench=CrossNodeDelivery -benchtime=2000x ./sshchat/cluster/
+func BenchmarkCrossNodeDelivery(b *testing.B) {
+	for _, wait := range []bool{true, false} {
+		name := "readmodel-first"
+		if !wait {
+			name = "no-wait"
+		}
+		b.Run(name, func(b *testing.B) {
+			srv := natsjstest.Run(b, natsjstest.Options{})
+			a := benchStore(b, []string{srv.URL()}, 1, "a")
+			other := benchStore(b, []string{srv.URL()}, 1, "b")
+			o := cluster.BusOptions{Node: "b", LinesFromStore: true, Logger: quietLogger}
+			if wait {
+				o.ReadModel = other
+			}
+			bus := benchBus(b, srv.URL(), o)
+			got := make(chan struct{}, 1)
+			b.Cleanup(bus.Subscribe(&deliverFunc{f: func(chat.Line) { got <- struct{}{} }}))
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := range b.N {
+				start := time.Now()
+				a.Append(store.Message{Room: "#lat", Time: start, Kind: store.KindMsg, From: "x", Text: fmt.Sprintf("l%d", i)}, nil)
+				select {
+				case <-got:
+				case <-time.After(waitTimeout):
+					b.Fatalf("line %d not delivered on node B", i)
+				}
+				lat = append(lat, time.Since(start))
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// deliverFunc is a chat.Subscriber that passes lines to a function (by
+// pointer: subscribers are compared).
+type deliverFunc struct{ f func(chat.Line) }
+
+func (d *deliverFunc) DeliverLine(l chat.Line) { d.f(l) }
+func (*deliverFunc) ApplyChange(chat.Change)   {}
+
+// benchBus opens a Bus on its own connection to url.
+func benchBus(b *testing.B, url string, o cluster.BusOptions) *cluster.Bus {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	conn, err := natsjs.Connect(ctx, natsjs.Options{URLs: []string{url}, Name: "sshchat bus", Logger: quietLogger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(conn.Close)
+	stream, err := conn.EnsureStream(ctx, natsjs.StreamConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bus, err := cluster.NewBus(ctx, stream, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(bus.Close)
+	return bus
 }
