@@ -35,6 +35,10 @@
 // a line is called back (accepted) once the stream acknowledged it and
 // this node's read model (a local SQLite store, filled from the stream
 // and keyed by the room's number, so re-applying is harmless) has it.
+// The Bus of a node delivers a room line only once that read model has
+// it (BusOptions.ReadModel), so /history right after a line was shown
+// live has it; and a restarted node reads the stream from the mark its
+// read model saved, not from the start (store_applied.go).
 //
 // Shared through NATS: history, nick ownership, who is online (a per-key
 // TTL that this node refreshes; and each node's list of people with their

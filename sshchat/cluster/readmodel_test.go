@@ -185,3 +185,29 @@ func appendLines(t *testing.T, st *cluster.Store, room, prefix string, n int) {
 	}
 	waitGroup(t, "every "+prefix+" line stored", &wg)
 }
+
+// A node's saved mark counts in the stream it was saved for: pointed at a
+// stream made anew (here another NATS server) that already holds more
+// messages than the mark, the node reads that stream from its start
+// rather than skip its first messages.
+func TestNodeOnAStreamMadeAnewReadsItFromTheStart(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "a.db")
+	first := natsjstest.Run(t, natsjstest.Options{})
+	a := openClusterStoreWith(t, first.URL(), "a", dbPath, cluster.StoreOptions{})
+	appendLines(t, a, "#old", "old", 50)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := natsjstest.Run(t, natsjstest.Options{})
+	b := openClusterStore(t, second.URL(), "b")
+	const fresh = 80
+	appendLines(t, b, "#fresh", "fresh", fresh)
+	a = openClusterStoreWith(t, second.URL(), "a", dbPath, cluster.StoreOptions{})
+	if n := a.ReadModelApplies(); n != fresh {
+		t.Fatalf("on the new stream the node applied %d lines at start, want all %d", n, fresh)
+	}
+	if lines := waitHistory(t, a, "#fresh", fresh); lines[0].Seq != 1 {
+		t.Fatalf("history of #fresh starts at %d, want 1", lines[0].Seq)
+	}
+}

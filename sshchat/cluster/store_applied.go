@@ -139,23 +139,41 @@ func (s *Store) WaitApplied(seq uint64, timeout time.Duration, stop <-chan struc
 }
 
 // The saved mark lives in the local store among preferences, under a key
-// no person can have (keys are "SHA256:..." fingerprints).
+// no person can have (keys are "SHA256:..." fingerprints), with the
+// creation time of the stream it counts in: a stream deleted and made
+// again numbers its messages anew, and the mark means nothing there.
 const (
-	markKey  = "sshchat:read-model"
-	markName = "stream_seq"
+	markKey        = "sshchat:read-model"
+	markName       = "stream_seq"
+	markStreamName = "stream_created"
 	// markSaveEvery bounds how often the mark is written while lines flow.
 	markSaveEvery = time.Second
 )
 
 // savedMark returns the stream sequence the read model had committed
-// when it last saved its mark (0: none, read from the start).
-func (s *Store) savedMark(ctx context.Context) (uint64, error) {
+// when it last saved its mark (0: none, or saved for another stream than
+// the one created at created: read from the start). It records created
+// for the marks saved from now on.
+func (s *Store) savedMark(ctx context.Context, created time.Time) (uint64, error) {
 	prefs, err := s.local.Prefs(ctx, markKey)
 	if err != nil {
 		return 0, fmt.Errorf("cluster store: read the read model's mark: %w", err)
 	}
+	stamp := created.UTC().Format(time.RFC3339Nano)
 	v, ok := prefs[markName]
+	if ok && prefs[markStreamName] != stamp {
+		s.log.Warn("read model: the stream was made again since the mark was saved: reading it from its start",
+			"mark", v, "stream_created", stamp)
+		ok = false
+	}
 	if !ok {
+		// The mark of this stream starts at 0; saved with it from now on.
+		if err := s.local.SetPref(ctx, markKey, markName, ""); err != nil {
+			return 0, fmt.Errorf("cluster store: reset the read model's mark: %w", err)
+		}
+		if err := s.local.SetPref(ctx, markKey, markStreamName, stamp); err != nil {
+			return 0, fmt.Errorf("cluster store: record the stream of the read model's mark: %w", err)
+		}
 		return 0, nil
 	}
 	n, err := strconv.ParseUint(v, 10, 64)

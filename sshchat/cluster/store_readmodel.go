@@ -27,7 +27,7 @@ func (s *Store) startReadModel(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster store: stream state: %w", err)
 	}
-	saved, err := s.savedMark(ctx)
+	saved, err := s.savedMark(ctx, st.Created)
 	if err != nil {
 		return err
 	}
