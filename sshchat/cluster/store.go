@@ -76,8 +76,8 @@ type Store struct {
 	mark        *appliedMark
 	markSaved   uint64
 	markSavedAt time.Time
-	resumedFrom uint64        // the stream sequence the read model started at
 	applies     atomic.Uint64 // room lines handed to the read model
+
 	// closeMu (a leaf) orders Append's send against Close's close of
 	// queue; Append holds it (read) at most AppendWait, never over I/O.
 	closeMu sync.RWMutex

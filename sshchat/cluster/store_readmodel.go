@@ -37,7 +37,6 @@ func (s *Store) startReadModel(ctx context.Context) error {
 		saved = 0
 	}
 	s.mark, s.markSaved = newAppliedMark(saved), saved
-	s.resumedFrom = saved + 1
 	caughtUp := make(chan struct{})
 	var reached atomic.Bool
 	if st.LastSeq <= saved {
