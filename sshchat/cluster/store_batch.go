@@ -40,6 +40,12 @@ import (
 // order was refused. Numbers taken by failed lines are never used again
 // (the counter has moved past them): a refused line leaves a gap in its
 // room's numbers, as on one node, and no other line can take its id.
+// A refused line is called back at once, so possibly before earlier lines
+// of its room that still wait for the read model (as before batching);
+// the chat only reports a refusal, it delivers nothing on it. A line that
+// was refused may still have been stored (its ack was lost): then it is
+// in history and shown, in its place; nothing is shown that is not
+// stored.
 //
 // A line with an explicit number (imports, tests) goes the old way, alone
 // (write), after the lines queued before it, so Append order holds.
