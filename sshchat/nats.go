@@ -71,7 +71,7 @@ func (s *Server) openCluster() (err error) {
 		return err
 	}
 	closers = append(closers, st.Close)
-	bus, err := cluster.NewBus(ctx, stream, cluster.BusOptions{LinesFromStore: true, Logger: s.cfg.Logger})
+	bus, err := cluster.NewBus(ctx, stream, cluster.BusOptions{LinesFromStore: true, ReadModel: st, Logger: s.cfg.Logger})
 	if err != nil {
 		return err
 	}

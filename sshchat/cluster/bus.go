@@ -47,7 +47,12 @@ type BusOptions struct {
 	// room line to the stream itself, so PublishLine publishes nothing
 	// and the bus only delivers what the stream carries.
 	LinesFromStore bool
-	Logger         *slog.Logger
+	// ReadModel, when set, is this node's Store: a room line is delivered
+	// to the hubs only once that store's read model has it (waiting at
+	// most appliedWait), so /history right after a line was shown live
+	// contains it.
+	ReadModel *Store
+	Logger    *slog.Logger
 }
 
 // Bus is the NATS chat.Bus of one node. Close it after the hubs that use
@@ -259,6 +264,14 @@ func (b *Bus) dispatch(seq *sequencer, d natsjs.Delivery) {
 		if err := json.Unmarshal(d.Payload, &m); err != nil {
 			b.log.Warn("ignoring undecodable line", "seq", d.Seq, "err", err)
 			return
+		}
+		if rm := b.o.ReadModel; rm != nil && !rm.WaitApplied(d.Seq, appliedWait, b.stop) {
+			select {
+			case <-b.stop:
+				return
+			default:
+			}
+			b.log.Warn("read model behind: a line is shown before /history has it", "room", m.Room, "seq", m.Seq)
 		}
 		b.deliver(seq.add(m, time.Now()))
 	case natsjs.KindEvent:

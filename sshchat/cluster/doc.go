@@ -27,12 +27,18 @@
 // with a compare-and-set counter per room in a key-value bucket (one
 // winner per number across nodes; numbers stay 1, 2, 3 per room as on one
 // node, which the chat and the conformance suite rely on) and publishes
-// each line itself, with the message id "<room>/<seq>"; the Bus then
+// each line itself, with the message id "<room>/<seq>", in batches of
+// whatever is queued (one counter move per room and one pipelined publish
+// per batch; see store_batch.go for the contract on partial failure); the Bus then
 // publishes no line (BusOptions.LinesFromStore) and only delivers. The
 // stream sequence is not the room's number: it only orders delivery, and
 // a line is called back (accepted) once the stream acknowledged it and
 // this node's read model (a local SQLite store, filled from the stream
 // and keyed by the room's number, so re-applying is harmless) has it.
+// The Bus of a node delivers a room line only once that read model has
+// it (BusOptions.ReadModel), so /history right after a line was shown
+// live has it; and a restarted node reads the stream from the mark its
+// read model saved, not from the start (store_applied.go).
 //
 // Shared through NATS: history, nick ownership, who is online (a per-key
 // TTL that this node refreshes; and each node's list of people with their

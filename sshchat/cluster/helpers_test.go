@@ -94,7 +94,7 @@ func startClusterNode(t *testing.T, url, name string, cfg sshchat.Config) *sshch
 		t.Fatalf("store %s: %v", name, err)
 	}
 	t.Cleanup(func() { st.Close() })
-	bus, err := cluster.NewBus(testContext(t), stream, cluster.BusOptions{Node: name, LinesFromStore: true, Logger: quietLogger})
+	bus, err := cluster.NewBus(testContext(t), stream, cluster.BusOptions{Node: name, LinesFromStore: true, ReadModel: st, Logger: quietLogger})
 	if err != nil {
 		t.Fatalf("bus %s: %v", name, err)
 	}

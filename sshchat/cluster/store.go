@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/natsjs"
@@ -69,6 +70,18 @@ type Store struct {
 	consumer *natsjs.Consumer
 	stop     chan struct{} // closed by Close: the writer drains and ends
 	writerWG sync.WaitGroup
+
+	// counterCache: each room counter's last known value and revision,
+	// owned by the writer goroutine (no lock).
+	counterCache map[string]counterState
+
+	// mark: how far the read model got (store_applied.go). markSaved and
+	// markSavedAt belong to the consumer goroutine (then to Close).
+	mark        *appliedMark
+	markSaved   uint64
+	markSavedAt time.Time
+	applies     atomic.Uint64 // room lines handed to the read model
+
 	// closeMu (a leaf) orders Append's send against Close's close of
 	// queue; Append holds it (read) at most AppendWait, never over I/O.
 	closeMu sync.RWMutex
@@ -123,6 +136,7 @@ func OpenStore(ctx context.Context, conn *natsjs.Conn, stream *natsjs.Stream, o 
 		stop:    make(chan struct{}),
 		waiters: map[string][]*waiter{},
 	}
+	s.counterCache = map[string]counterState{}
 	buckets := []struct {
 		b   **natsjs.Bucket
 		cfg natsjs.BucketConfig
@@ -174,6 +188,7 @@ func (s *Store) Close() error {
 		s.writerWG.Wait() // every queued line published (or failed)
 		s.waitApplied(appliedWait)
 		s.consumer.Stop()
+		s.saveMark(true)
 		s.presence.stop()
 		s.rosters.stop()
 		s.markers.close() // the last markers the hub flushed reach the bucket

@@ -71,8 +71,9 @@ func (s *Store) enqueue(req appendReq) error {
 	}
 }
 
-// writeLoop takes lines in Append order, one at a time: each room's
-// numbers and stream order follow its Append order.
+// writeLoop takes lines in Append order, every line already queued at
+// once (see store_batch.go): each room's numbers and stream order follow
+// its Append order.
 func (s *Store) writeLoop() {
 	defer s.writerWG.Done()
 	defer func() {
@@ -80,8 +81,10 @@ func (s *Store) writeLoop() {
 			s.log.Error("panic in store writer", "panic", r)
 		}
 	}()
+	batch := make([]appendReq, 0, maxBatchLines)
 	for req := range s.queue {
-		s.write(req)
+		batch = s.takeBatch(batch, req)
+		s.writeBatch(batch)
 	}
 }
 

@@ -15,19 +15,31 @@ import (
 
 // The read model: every room line of the stream, applied to the local
 // store with the number it was published with. Applying a line again (a
-// restart reads the stream from its start) is refused by the local store
-// as a number already stored, which is harmless.
+// restart reads the stream from its saved mark, see store_applied.go) is
+// refused by the local store as a number already stored, which is
+// harmless.
 
-// startReadModel consumes the stream from its start and waits until what
-// was in it at open is applied.
+// startReadModel consumes the stream from just after the saved mark (from
+// its start the first time, or when the stream is younger than the mark:
+// a new stream) and waits until what was in it at open is applied.
 func (s *Store) startReadModel(ctx context.Context) error {
 	st, err := s.stream.State(ctx)
 	if err != nil {
 		return fmt.Errorf("cluster store: stream state: %w", err)
 	}
+	saved, err := s.savedMark(ctx, st.Created)
+	if err != nil {
+		return err
+	}
+	if saved > st.LastSeq {
+		s.log.Warn("read model: the stream is behind the saved mark (a new stream?): reading it from its start",
+			"mark", saved, "stream_last", st.LastSeq)
+		saved = 0
+	}
+	s.mark, s.markSaved = newAppliedMark(saved), saved
 	caughtUp := make(chan struct{})
 	var reached atomic.Bool
-	if st.LastSeq == 0 {
+	if st.LastSeq <= saved {
 		reached.Store(true)
 		close(caughtUp)
 	}
@@ -35,7 +47,7 @@ func (s *Store) startReadModel(ctx context.Context) error {
 	// committed: caught up means committed, not only handed over. Only
 	// the consumer's goroutine adds to it, and it waits on it only there.
 	var applying sync.WaitGroup
-	s.consumer, err = s.stream.Consume(ctx, 1, func(d natsjs.Delivery) {
+	s.consumer, err = s.stream.Consume(ctx, saved+1, func(d natsjs.Delivery) {
 		if !reached.Load() {
 			applying.Add(1)
 			s.apply(d, applying.Done)
@@ -46,6 +58,7 @@ func (s *Store) startReadModel(ctx context.Context) error {
 			applying.Wait()
 			close(caughtUp)
 		}
+		s.saveMark(false)
 	})
 	if err != nil {
 		return fmt.Errorf("cluster store: read the stream: %w", err)
@@ -68,16 +81,20 @@ func (s *Store) apply(d natsjs.Delivery, applied func()) {
 	}
 	kind, _, err := s.subj.Parse(d.Subject)
 	if err != nil || kind != natsjs.KindRoom {
+		s.mark.hand(d.Seq, false)
 		applied()
 		return
 	}
 	var m store.Message
 	if err := json.Unmarshal(d.Payload, &m); err != nil || m.Room == "" || m.Seq == 0 {
 		s.log.Warn("read model: ignoring an undecodable line", "stream_seq", d.Seq)
+		s.mark.hand(d.Seq, false)
 		applied()
 		return
 	}
-	id := d.MsgID
+	id, streamSeq := d.MsgID, d.Seq
+	s.mark.hand(streamSeq, true)
+	s.applies.Add(1)
 	s.local.Append(m, func(_ uint64, err error) {
 		if err != nil && strings.Contains(err.Error(), "already stored") {
 			err = nil // applied before: re-reading the stream is harmless
@@ -85,6 +102,7 @@ func (s *Store) apply(d natsjs.Delivery, applied func()) {
 		if err != nil {
 			s.log.Error("read model: apply", "room", m.Room, "seq", m.Seq, "err", err)
 		}
+		s.mark.committed(streamSeq, err == nil)
 		s.finishWaiter(id, m.Seq, err)
 		applied()
 	})

@@ -113,6 +113,9 @@ type StreamState struct {
 	Replicas          int
 	// Leader is the server that orders the stream now ("" when unknown).
 	Leader string
+	// Created is when the stream was created: a stream deleted and made
+	// again has the same name but another Created (and sequences anew).
+	Created time.Time
 }
 
 // State asks the server for the stream's current state.
@@ -129,6 +132,7 @@ func (s *Stream) State(ctx context.Context) (StreamState, error) {
 		Msgs:     info.State.Msgs,
 		Bytes:    info.State.Bytes,
 		Replicas: info.Config.Replicas,
+		Created:  info.Created,
 	}
 	if info.Cluster != nil {
 		st.Leader = info.Cluster.Leader
