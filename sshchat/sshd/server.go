@@ -36,7 +36,7 @@ type Server struct {
 	// refusals logs connections refused before the handshake, sampled.
 	refusals *sampledLog
 
-	// mu guards the four fields below. It is a leaf, outside the chat's
+	// mu guards the four fields below (and orders serving.Add before shuttingDown). It is a leaf, outside the chat's
 	// lock tiers: no chat lock is taken under it and it is taken under
 	// none; listeners and connections are closed after releasing it.
 	mu           sync.Mutex
@@ -45,6 +45,11 @@ type Server struct {
 	sessions     map[*session]struct{}
 	shuttingDown bool
 	sessionsWG   sync.WaitGroup
+	// serving counts Serve calls inside the library's Serve. Added to
+	// under mu before shuttingDown is set, so Wait is safe after it: the
+	// library's Shutdown waits on a WaitGroup its Serve adds to, and the
+	// two must not overlap (the race detector caught it).
+	serving sync.WaitGroup
 
 	watchdogOnce sync.Once
 	stop         chan struct{}
@@ -127,11 +132,13 @@ func (s *Server) Serve(ln net.Listener) error {
 		return nil
 	}
 	s.listeners[ln] = struct{}{}
+	s.serving.Add(1)
 	s.mu.Unlock()
 	s.watchdogOnce.Do(func() { s.goBackground("watchdog", s.watchdog) })
 
 	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", s.HostKeyFingerprint())
 	err := s.ssh.Serve(ln)
+	s.serving.Done()
 	s.mu.Lock()
 	done := s.shuttingDown
 	delete(s.listeners, ln)
@@ -170,6 +177,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		// then; connections still open after a short linger carry no
 		// session and are closed below.
 		linger, cancel := context.WithTimeout(ctx, connLinger)
+		s.serving.Wait() // the listeners are closed: each Serve returns at once
 		_ = s.ssh.Shutdown(linger)
 		cancel()
 		err = ctx.Err()
