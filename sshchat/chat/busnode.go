@@ -117,11 +117,15 @@ func (h *Hub) removedElsewhere(name string) {
 	if FoldRoom(name) == FoldRoom(h.lobby.Name()) {
 		return
 	}
-	inside, _ := h.unloadForRemoval(name)
+	inside, loaded := h.unloadForRemoval(name)
+	// Also whoever was entering the room (or starting a tail of it) and
+	// is not among its members yet, as in cmdRmroom.
+	inside = uniqueMembers(append(inside, h.everyoneWhere(func(x *Member) bool {
+		return loaded != nil && x.Room() == loaded
+	})...))
 	for _, x := range inside {
 		if x.hidden {
-			h.notice(x, fmt.Sprintf("%s was removed by an operator.", name))
-			h.leave(x, "room removed", false)
+			h.endWatch(x, name)
 			continue
 		}
 		h.notice(x, fmt.Sprintf("%s was removed by an operator; you are back in %s.", name, h.lobby.Name()))

@@ -196,15 +196,21 @@ func (h *Hub) cmdIgnore(m *Member, args string) {
 		h.notice(m, "You cannot ignore yourself.")
 		return
 	}
-	if cur := m.ignored.Load(); cur != nil && (*cur)[ignoreKey(t.key, t.nick)] {
-		h.notice(m, fmt.Sprintf("You already ignore %s.", t.nick))
-		return
-	}
-	if refusal := ignoreListFull(m, ignoreKey(t.key, t.nick)); refusal != "" {
+	entry := ignoreKey(t.key, t.nick)
+	refusal := h.editIgnored(m, func(set map[string]bool) string {
+		if set[entry] {
+			return fmt.Sprintf("You already ignore %s.", t.nick)
+		}
+		if len(set) >= MaxIgnored {
+			return ignoreListFullText
+		}
+		set[entry] = true
+		return ""
+	})
+	if refusal != "" {
 		h.notice(m, refusal)
 		return
 	}
-	h.editIgnored(m, func(set map[string]bool) { set[ignoreKey(t.key, t.nick)] = true })
 	h.notice(m, fmt.Sprintf("Ignoring %s: you will not see their lines or private messages. /unignore %s undoes it.", t.nick, t.nick))
 }
 
@@ -213,26 +219,19 @@ func (h *Hub) cmdUnignore(m *Member, args string) {
 	if !ok {
 		return
 	}
-	if cur := m.ignored.Load(); cur == nil || !(*cur)[ignoreKey(t.key, t.nick)] {
-		h.notice(m, fmt.Sprintf("You are not ignoring %s.", t.nick))
+	entry := ignoreKey(t.key, t.nick)
+	refusal := h.editIgnored(m, func(set map[string]bool) string {
+		if !set[entry] {
+			return fmt.Sprintf("You are not ignoring %s.", t.nick)
+		}
+		delete(set, entry)
+		return ""
+	})
+	if refusal != "" {
+		h.notice(m, refusal)
 		return
 	}
-	h.editIgnored(m, func(set map[string]bool) { delete(set, ignoreKey(t.key, t.nick)) })
 	h.notice(m, "No longer ignoring "+t.nick+".")
-}
-
-// editIgnored changes m's ignore set by copy on write: the writer reads it
-// without a lock.
-func (h *Hub) editIgnored(m *Member, edit func(map[string]bool)) {
-	next := make(map[string]bool)
-	if cur := m.ignored.Load(); cur != nil {
-		for k := range *cur {
-			next[k] = true
-		}
-	}
-	edit(next)
-	m.ignored.Store(&next)
-	h.saveIgnored(m)
 }
 
 func (h *Hub) listIgnored(m *Member) {

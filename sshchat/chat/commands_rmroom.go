@@ -70,8 +70,7 @@ func (h *Hub) cmdRmroom(m *Member, args string) {
 	moved := 0
 	for _, x := range inside {
 		if x.hidden {
-			h.notice(x, fmt.Sprintf("%s was removed by an operator.", name))
-			h.leave(x, "room removed", false)
+			h.endWatch(x, name)
 			continue
 		}
 		h.notice(x, fmt.Sprintf("%s was removed by %s; you are back in %s.", name, m.Nick(), h.lobby.Name()))
@@ -89,6 +88,11 @@ func (h *Hub) cmdRmroom(m *Member, args string) {
 func (h *Hub) unloadForRemoval(name string) (inside []*Member, loaded *Room) {
 	h.mu.Lock()
 	r := h.rooms[FoldRoom(name)]
+	// Also when the room is not in memory: a load of it under way may
+	// have read the store before the room was deleted, and must read it
+	// again rather than put a removed room in memory (roomload.go), where
+	// a tail would watch it forever.
+	h.roomGeneration++
 	h.mu.Unlock()
 	if r == nil || !h.unloadRoom(r, true) {
 		return nil, nil
@@ -98,6 +102,13 @@ func (h *Hub) unloadForRemoval(name string) (inside []*Member, loaded *Room) {
 	inside = append(inside, r.members...)
 	r.mu.Unlock()
 	return inside, r
+}
+
+// endWatch ends a one-shot listener (tail) of the removed room called
+// name: it leaves, and its command ends with the reason (exit status 1).
+func (h *Hub) endWatch(x *Member, name string) {
+	x.removal.CompareAndSwap(int32(NotRemoved), int32(RoomRemoved))
+	h.leave(x, name+" was removed by an operator", false)
 }
 
 // uniqueMembers drops repeats from ms, keeping the first of each.

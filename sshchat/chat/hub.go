@@ -123,6 +123,7 @@ type Hub struct {
 	marks               *markCache     // read markers not yet written (markers.go)
 	unreadAsks          askLimiter     // when each key last asked /unread (catchup.go)
 	loginSummaries      summaryLimiter // each key's allowance of login summaries (login_summary.go)
+	ignores             ignoreEdits    // changes of ignore lists, one at a time (ignore_edits.go)
 
 	stop    chan struct{}
 	stopped sync.Once

@@ -32,25 +32,3 @@ func (h *Hub) loadIgnored(m *Member) {
 		m.ignored.Store(&set)
 	}
 }
-
-// saveIgnored keeps m's ignore list for their key (its keys, not guests'
-// nicks) and gives the same list to the key's other sessions, so that the
-// list and its bound are the key's, not one session's.
-func (h *Hub) saveIgnored(m *Member) {
-	if m.key() == "" {
-		return
-	}
-	cur := m.ignored.Load()
-	var keys []string
-	if cur != nil {
-		for k := range *cur {
-			if ValidFingerprint(k) {
-				keys = append(keys, k)
-			}
-		}
-	}
-	h.savePref(m, prefIgnore, strings.Join(keys, " "))
-	for _, o := range h.membersWhere(func(o *Member) bool { return o != m && o.key() == m.key() }) {
-		o.ignored.Store(cur)
-	}
-}

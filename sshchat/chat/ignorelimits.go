@@ -43,11 +43,7 @@ func checkIgnoreTarget(arg string) (refusal string) {
 	return ""
 }
 
-// ignoreListFull refuses a new entry once m ignores MaxIgnored people.
-func ignoreListFull(m *Member, key string) (refusal string) {
-	cur := m.ignored.Load()
-	if cur == nil || len(*cur) < MaxIgnored || (*cur)[key] {
-		return ""
-	}
-	return fmt.Sprintf("Not ignored: you already ignore %d people, the limit. /unignore someone first.", MaxIgnored)
-}
+// ignoreListFullText refuses a new entry once the key ignores MaxIgnored
+// people (checked in editIgnored, with every change of the key's sessions
+// seen).
+var ignoreListFullText = fmt.Sprintf("Not ignored: you already ignore %d people, the limit. /unignore someone first.", MaxIgnored)

@@ -45,6 +45,7 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.adoptIgnored(m) // a change made while we read the store did not reach us
 	room := m.Room()
 	h.recordJoinSeen(m)
 

@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"sync"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/sanitize"
@@ -58,28 +57,6 @@ const maxLeaveWait = 5 * time.Second
 func (h *Hub) LeaveAfterDelivery(m *Member, reason string) {
 	waitDelivered(&m.inflight, m.done, maxLeaveWait)
 	h.leave(m, reason, true)
-}
-
-// waitDelivered waits until the lines counted in inflight are delivered,
-// stop closes, or timeout passes, and reports whether they were delivered.
-// The goroutine it starts ends when the store calls back, which it does for
-// every line, also after Close.
-func waitDelivered(inflight *sync.WaitGroup, stop <-chan struct{}, timeout time.Duration) bool {
-	delivered := make(chan struct{})
-	go func() {
-		defer recoverAndLog("delivery wait")
-		inflight.Wait()
-		close(delivered)
-	}()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case <-delivered:
-		return true
-	case <-stop:
-	case <-timer.C:
-	}
-	return false
 }
 
 func (h *Hub) leave(m *Member, reason string, announce bool) (left bool) {

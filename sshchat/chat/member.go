@@ -61,7 +61,7 @@ type Member struct {
 	// inflight counts the member's lines handed to the store and not yet
 	// delivered, so that leaving can wait for them: someone who says a
 	// line and leaves sees their own line go out.
-	inflight sync.WaitGroup
+	inflight inflightLines
 
 	colour  bool // the screen may show colour
 	hidden  bool // a one-shot listener (tail): not listed, not announced

@@ -10,9 +10,17 @@ package chat
 // lines: a store that stopped answering must not stop their commands.
 const ownLinesWait = maxLeaveWait
 
+// storeNotAnswering tells someone whose command waited ownLinesWait for
+// their earlier lines why its answer comes first. Once per stuck lines:
+// the commands after it do not wait for the same lines again.
+const storeNotAnswering = "The server's storage is not answering: your last lines are not stored yet, and answers now come before them."
+
 // afterOwnLines waits until the lines m said so far (and the announcements
 // of their own commands) have been delivered, so that what follows is
-// shown after them. It runs on m's reader, which sends nothing meanwhile.
+// shown after them. It runs on m's reader, which sends nothing meanwhile,
+// and starts no goroutine (see inflightLines).
 func (h *Hub) afterOwnLines(m *Member) {
-	waitDelivered(&m.inflight, m.done, ownLinesWait)
+	if waitDelivered(&m.inflight, m.done, ownLinesWait) == waitTimedOut {
+		h.notice(m, storeNotAnswering)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sync"
 	"time"
 )
 
@@ -73,7 +72,7 @@ const maxInlineRounds = 4
 // storing fails. inflight, if not nil, counts the line until the store has
 // answered. It waits (a bounded time) until the line is handed to the
 // store, so the caller must not hold a lock.
-func (r *Room) publish(ev *Event, inflight *sync.WaitGroup) {
+func (r *Room) publish(ev *Event, inflight *inflightLines) {
 	if inflight != nil {
 		inflight.Add(1)
 	}

@@ -14,6 +14,8 @@ const (
 	Banned
 	// Flooded: disconnected for sending too fast for too long.
 	Flooded
+	// RoomRemoved: an operator removed the room a one-shot tail watched.
+	RoomRemoved
 )
 
 // Removal says whether, and why, the chat ended m's session.

@@ -413,9 +413,9 @@ func TestRoomWithLinesInFlightStaysLoaded(t *testing.T) {
 	if !h.unloadRoom(dev, false) {
 		t.Fatal("an idle room with nothing in flight was not evicted")
 	}
-	var late sync.WaitGroup
+	var late inflightLines
 	dev.publish(&Event{Kind: KindMessage, From: "bob", Text: "late"}, &late)
-	if !waitDelivered(&late, nil, 10*time.Second) {
+	if waitDelivered(&late, nil, 10*time.Second) != linesDelivered {
 		t.Fatal("the late line was not delivered")
 	}
 	msgs, err := st.Recent(context.Background(), "#dev", 0, 100)

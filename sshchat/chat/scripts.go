@@ -119,17 +119,26 @@ func (h *Hub) Watch(id Identity, roomName string, peer Peer) (*Member, error) {
 	}
 	m.prefs.Store(defaultPrefs())
 	m.setNick("")
+	// room.seqMu (tier 2) around the attach, as for a move: a room that
+	// an operator removed meanwhile (it left memory) is never watched, and
+	// a watch attached before it left is seen by the removal, which ends it.
+	room.seqMu.Lock()
+	gone := room.gone
 	h.mu.Lock()
 	closing := h.closing
-	if !closing {
+	if !closing && !gone {
 		h.watchers[m] = struct{}{}
 		h.setRoomLocked(m, room)
 	}
 	h.mu.Unlock()
-	if closing {
+	room.seqMu.Unlock()
+	switch {
+	case closing:
 		return nil, ErrShuttingDown
+	case gone:
+		return nil, fmt.Errorf("%w: it was just removed", errNoRoom{room.Name()})
 	}
-	room.join(m, false)
+	room.join(m, false) // not added if the removal ended the watch already
 	// A ban made between admission and now did not see this listener:
 	// look again, now that a ban would.
 	if admitted, why := h.admitted(id); !admitted {

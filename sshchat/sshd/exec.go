@@ -126,7 +126,7 @@ func (s *Server) tail(sess ssh.Session, conn net.Conn, id chat.Identity, cmd exe
 		}
 		return appendLogLine(dst, room, ev, cmd.JSON)
 	})
-	status := removalStatus(m.Removal()) // 0 unless a ban or kick ended it
+	status := removalStatus(m.Removal()) // 0 unless a ban, a kick or the room's removal ended it
 	if status != exitOK {
 		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", m.LeaveReason())
 	}

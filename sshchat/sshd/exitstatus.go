@@ -21,6 +21,9 @@ func removalStatus(r chat.Removal) int {
 		return exitBanned
 	case chat.Flooded:
 		return exitFlooded
+	case chat.RoomRemoved:
+		// A tail of a room that no longer exists: as starting one fails.
+		return exitFailed
 	}
 	return exitOK
 }
