@@ -35,7 +35,19 @@ func (h *Hub) reloadPrefs(key string) {
 		}
 	}
 	for _, m := range members {
-		m.prefs.Store(h.loadPrefs(m.identity))
+		m.prefs.Store(h.loadPrefs(m.identity)) // reads the store: no lock held
+	}
+	// Ignore lists change under ignoreEdits.mu (ignore_edits.go): a reload
+	// must not overwrite an edit made here since the store was read. While
+	// this node is still writing the key's list, that write's own change
+	// brings the next reload.
+	e := &h.ignores
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.saving[key] != nil {
+		return
+	}
+	for _, m := range members {
 		// The saved keys, and the guests' nicks this session ignores
 		// (never saved), within the one bound.
 		set := make(map[string]bool, len(keys))
