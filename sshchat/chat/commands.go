@@ -126,16 +126,21 @@ func (h *Hub) cmdNick(m *Member, args string) {
 		owner, err = h.store.NickOwner(ctx, wanted)
 	}
 	cancel()
+	// A refusal gives the name back before saying so: whoever reads the
+	// answer and tries the name next must not find it still held.
 	if err != nil {
 		h.log.Error("claim nick", "nick", wanted, "err", err)
+		h.unreserveNick(m, wanted)
 		h.notice(m, "Not changed: nicks cannot be checked right now.")
 		return
 	}
 	if owner != "" && owner != m.key() {
+		h.unreserveNick(m, wanted)
 		h.notice(m, fmt.Sprintf("Not changed: %s belongs to someone else's key.", wanted))
 		return
 	}
 	if len(h.claimOnline(m, []string{wanted})) == 0 {
+		h.unreserveNick(m, wanted)
 		h.notice(m, fmt.Sprintf("Not changed: %s is in use.", wanted))
 		return
 	}
