@@ -55,6 +55,8 @@ type options struct {
 	baseline     bool
 	rounds       int
 	floor        bool // this run targets the floor server (set by --baseline)
+	floorKind    string
+	profilesDir  string
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -102,6 +104,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.progress, "progress", 0, "print delivery progress this often during the message phase (0: never)")
 	fs.IntVar(&o.sourceAddrs, "source-addrs", 0, "spread the sessions over this many loopback source addresses, 127.0.0.2 and up (0: the kernel's choice), so that the server's per-address limits can stay on")
 	fs.BoolVar(&o.baseline, "baseline", false, "with --spawn: also run the same load against a floor server (bare wish + x/crypto, one write per delivery, no chat logic), interleaved, and print sshchat's figures as ratios to it")
+	fs.StringVar(&o.floorKind, "baseline-kind", floorWriter, "with --baseline: the floor server, writer (one write per delivery) or bare (a wish handler that only waits: the floor for memory per idle session; runs stop after the memory reading)")
+	fs.StringVar(&o.profilesDir, "server-profiles", "", "save the server's heap profile and goroutines after the joins into `dir` (servers with debug endpoints: sshchat with --metrics/--pprof, the floor)")
 	fs.IntVar(&o.rounds, "rounds", 3, "with --baseline: interleaved rounds (floor, sshchat, floor, sshchat, ...); the summary shows medians")
 	if extraFlags != nil {
 		extraFlags(fs, o) // the profiling build's flags (inproc.go)
@@ -151,6 +155,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--baseline measures the message path only: no --stuck or --flooders")
 	case o.baseline && (o.rounds < 1 || o.rounds > 20):
 		return nil, fmt.Errorf("--rounds must be in [1, 20]")
+	case o.floorKind != floorWriter && o.floorKind != floorBare:
+		return nil, fmt.Errorf("--baseline-kind must be writer or bare")
 	case o.sourceAddrs < 0 || o.sourceAddrs > 250:
 		return nil, fmt.Errorf("--source-addrs must be in [0, 250]")
 	case o.concurrency < 1:
