@@ -123,15 +123,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 	if id.Terminal {
 		se.runTerminal(st)
 	} else {
-		if isPty {
-			// A bot with a pty still drains its window changes.
-			go func() {
-				defer s.recoverPanic("bot window drain")
-				for range st.takeWindows() {
-				}
-			}()
-		}
-		se.runPlain()
+		se.runPlain() // a bot's window changes block nothing (ptyState.changed)
 	}
 	s.hub.SessionEnded(m) // private messages never written are kept for the next login
 	if status := removalStatus(m.Removal()); status != exitOK {

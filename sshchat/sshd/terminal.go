@@ -109,7 +109,6 @@ func (se *session) runTerminal(st *ptyState) {
 		width, _ := st.dims()
 		return se.member.RenderRows(dst, ev, width)
 	})
-	st.releaseWindows(se.srv)
 }
 
 func (sc *screen) write(p []byte) error {
