@@ -57,6 +57,7 @@ type options struct {
 	floor        bool // this run targets the floor server (set by --baseline)
 	floorKind    string
 	profilesDir  string
+	gcCycles     int
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -106,6 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.baseline, "baseline", false, "with --spawn: also run the same load against a floor server (bare wish + x/crypto, one write per delivery, no chat logic), interleaved, and print sshchat's figures as ratios to it")
 	fs.StringVar(&o.floorKind, "baseline-kind", floorWriter, "with --baseline: the floor server, writer (one write per delivery) or bare (a wish handler that only waits: the floor for memory per idle session; runs stop after the memory reading)")
 	fs.StringVar(&o.profilesDir, "server-profiles", "", "save the server's heap profile and goroutines after the joins into `dir` (servers with debug endpoints: sshchat with --metrics/--pprof, the floor)")
+	fs.IntVar(&o.gcCycles, "gc-cycles", 3, "before each memory reading, collections with memory returned to the OS in the server (servers with debug endpoints); stacks shrink by half at most per collection")
 	fs.IntVar(&o.rounds, "rounds", 3, "with --baseline: interleaved rounds (floor, sshchat, floor, sshchat, ...); the summary shows medians")
 	if extraFlags != nil {
 		extraFlags(fs, o) // the profiling build's flags (inproc.go)
@@ -155,6 +157,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--baseline measures the message path only: no --stuck or --flooders")
 	case o.baseline && (o.rounds < 1 || o.rounds > 20):
 		return nil, fmt.Errorf("--rounds must be in [1, 20]")
+	case o.gcCycles < 1 || o.gcCycles > 20:
+		return nil, fmt.Errorf("--gc-cycles must be in [1, 20]")
 	case o.floorKind != floorWriter && o.floorKind != floorBare:
 		return nil, fmt.Errorf("--baseline-kind must be writer or bare")
 	case o.sourceAddrs < 0 || o.sourceAddrs > 250:

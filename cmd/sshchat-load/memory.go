@@ -43,7 +43,14 @@ var debugClient = &http.Client{Timeout: 30 * time.Second}
 // endpoints; steady reports whether it did) and reads its memory.
 func (r *runner) readMemory(debugAddr string) (m memReading, steady bool, err error) {
 	if debugAddr != "" {
-		steady = postOK("http://" + debugAddr + "/debug/freeosmemory")
+		// Go shrinks a goroutine's stack by half at most per collection
+		// (when it uses under a quarter of it): an idle server reaches
+		// its steady size after a few (one every 2 minutes even when
+		// idle), so the reading is taken after --gc-cycles of them.
+		steady = true
+		for range max(r.o.gcCycles, 1) {
+			steady = steady && postOK("http://"+debugAddr+"/debug/freeosmemory")
+		}
 	}
 	m.rss, m.hwm, err = procRSS(r.pid)
 	if err != nil || !steady {
@@ -147,7 +154,7 @@ func (r *runner) reportMemory(before, after memReading, steady bool, n int) {
 	per := float64(after.rss-before.rss) / float64(n)
 	how := "no collection forced (the server serves no /debug/freeosmemory)"
 	if steady {
-		how = "after debug.FreeOSMemory in the server"
+		how = fmt.Sprintf("after %d× debug.FreeOSMemory in the server", max(r.o.gcCycles, 1))
 	}
 	r.logf("server RSS with %d idle sessions: %d KiB (peak %d KiB, fds %d) => %.1f KiB per session, %s",
 		n, after.rss, after.hwm, procFDs(r.pid), per, how)
