@@ -88,8 +88,8 @@ func (l *libraryLoop) end() {
 // holds resources.
 func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChannel, in <-chan *gossh.Request, lib *libraryLoop) {
 	var f requestFilter
-	startBy := time.NewTimer(s.cfg.HandshakeTimeout)
-	defer startBy.Stop()
+	startBy := &startDeadline{t: time.NewTimer(s.cfg.HandshakeTimeout)}
+	defer startBy.stop()
 	for {
 		var req *gossh.Request
 		select {
@@ -98,7 +98,7 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 				return
 			}
 			req = r
-		case <-startBy.C:
+		case <-startBy.c():
 			if !f.started {
 				s.log.Info("session channel not started in time", "addr", g.RemoteAddr().String())
 				g.Close()
@@ -126,7 +126,7 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 				ch.pty = newPtyState(w)
 			}
 			if f.started {
-				startBy.Stop()
+				startBy.stop()
 			}
 			if lib.ended { // a request that sets up a session that is set up
 				_ = req.Reply(false, nil)
@@ -155,7 +155,7 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 			s.log.Warn("connection closed: too many refused requests", "addr", g.RemoteAddr().String(), "type", req.Type)
 			g.Close()
 		case commandTooLong:
-			startBy.Stop()
+			startBy.stop()
 			f.ended = true
 			s.log.Info("command refused: too long", "addr", g.RemoteAddr().String(), "bytes", len(req.Payload)-4)
 			_ = req.Reply(true, nil)
@@ -164,6 +164,26 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 			_, _ = ch.SendRequest("exit-status", false, gossh.Marshal(&status))
 			_ = ch.Close()
 		}
+	}
+}
+
+// startDeadline is the time a session channel has to start a shell or a
+// command. Its timer is dropped once stopped, so that the filter keeps no
+// timer for the rest of a session that may last for days.
+type startDeadline struct{ t *time.Timer }
+
+// c is the timer's channel; nil (never ready) once stopped.
+func (d *startDeadline) c() <-chan time.Time {
+	if d.t == nil {
+		return nil
+	}
+	return d.t.C
+}
+
+func (d *startDeadline) stop() {
+	if d.t != nil {
+		d.t.Stop()
+		d.t = nil
 	}
 }
 
