@@ -103,7 +103,7 @@ func (se *session) newScreen(st *ptyState) *screen {
 	// x/term caps typed lines at 4096 runes but not pasted ones; the key
 	// reader bounds memory, the hub refuses what is over MaxLine.
 	keys := termio.NewKeyReader(se.ssh, 4*se.srv.hub.MaxLine()+1024)
-	sc.conn = &termConn{keys: keys, out: se.ssh, mu: &sc.mu}
+	sc.conn = &termConn{keys: keys, out: chunkWriter{se.ssh}, mu: &sc.mu}
 	sc.t = term.NewTerminal(sc.conn, prompt(se.member))
 	sc.t.History = &lineHistory{}
 	hub, m := se.srv.hub, se.member
