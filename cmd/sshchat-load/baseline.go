@@ -27,6 +27,8 @@ var compared = []struct {
 	{"heap_inuse_kib_per_session", "heap in use per idle session, KiB", true},
 	{"heap_live_kib_per_session", "live heap per idle session, KiB", true},
 	{"runtime_other_kib_per_session", "runtime's own per idle session, KiB", true},
+	{"rss_per_session_after_messages_kib", "RSS per session, idle after the messages, KiB", true},
+	{"stack_kib_per_session_after_messages", "stacks per session, idle after the messages, KiB", true},
 	{"mem_other_cpu_s", "other processes' CPU, joins to memory reading, s", false},
 	{"server_cpu_ms_per_join", "server CPU per join, ms", true},
 	{"join_all_ms", "all joined, ms", true},

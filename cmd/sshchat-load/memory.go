@@ -233,3 +233,23 @@ func (r *runner) reportOtherCPU(h0 hostTimes, self0, cpu0 float64, during string
 	r.logf("  CPU used by other processes %s: %.2fs (machine idle %.2fs)", during, other, h.idle)
 	r.kv.set("mem_other_cpu_s", "%.2f", other)
 }
+
+// memoryAfterMessages reads memory again once the message phase is over
+// and every session is idle again: the stacks that grew while writing
+// and reading the burst should be back to their idle size (Go halves a
+// stack at a collection while it uses under a quarter of it), and nothing
+// the burst allocated should stay with the sessions.
+func (r *runner) memoryAfterMessages(base memReading, debugAddr string) {
+	time.Sleep(min(r.o.settle, time.Until(r.end)))
+	m, steady, err := r.readMemory(debugAddr)
+	if err != nil || !steady || !m.runtime || !base.runtime {
+		return
+	}
+	n := float64(r.o.n)
+	kib := func(a, b int64) float64 { return float64(a-b) / 1024 / n }
+	r.logf("after the message phase, per idle session: RSS %.1f KiB, stacks %.1f KiB, live heap %.1f KiB",
+		float64(m.rss-base.rss)/n, kib(m.stackInuse, base.stackInuse), kib(m.heapAlloc, base.heapAlloc))
+	r.kv.set("rss_per_session_after_messages_kib", "%.1f", float64(m.rss-base.rss)/n)
+	r.kv.set("stack_kib_per_session_after_messages", "%.1f", kib(m.stackInuse, base.stackInuse))
+	r.kv.set("heap_live_kib_per_session_after_messages", "%.1f", kib(m.heapAlloc, base.heapAlloc))
+}

@@ -261,6 +261,9 @@ func (r *runner) main() int {
 	if !ok {
 		return 1
 	}
+	if r.pid > 0 && debugAddr != "" {
+		r.memoryAfterMessages(baseMem, debugAddr)
+	}
 	return 0
 }
 
