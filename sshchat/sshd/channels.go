@@ -60,7 +60,7 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 	}()
 	s.filterRequests(ctx, g, tracked, reqs, lib)
 	lib.end()
-	<-lib.done
+	lib.wait()
 }
 
 // libraryLoop is the library's request loop for one channel, fed by the
@@ -77,6 +77,15 @@ func (l *libraryLoop) end() {
 	if !l.ended {
 		l.ended = true
 		close(l.reqs)
+	}
+}
+
+// wait waits for the loop to return, then lets its channels go: the
+// filter keeps l for the rest of a session that may last for days.
+func (l *libraryLoop) wait() {
+	if l.done != nil {
+		<-l.done
+		l.done, l.reqs = nil, nil
 	}
 }
 
@@ -145,6 +154,7 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 				lib.end()
 				select {
 				case <-lib.done:
+					lib.wait() // returns at once
 				case <-ctx.Done():
 				}
 			}
