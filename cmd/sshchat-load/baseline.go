@@ -22,6 +22,14 @@ var compared = []struct {
 	{"lat_p99_ms", "latency p99, ms", true},
 	{"lost", "lines lost", false},
 	{"rss_per_session_kib", "RSS per idle session, KiB", true},
+	{"goroutines_per_session", "goroutines per idle session", true},
+	{"stack_kib_per_session", "stacks per idle session, KiB", true},
+	{"heap_inuse_kib_per_session", "heap in use per idle session, KiB", true},
+	{"heap_live_kib_per_session", "live heap per idle session, KiB", true},
+	{"runtime_other_kib_per_session", "runtime's own per idle session, KiB", true},
+	{"rss_per_session_after_messages_kib", "RSS per session, idle after the messages, KiB", true},
+	{"stack_kib_per_session_after_messages", "stacks per session, idle after the messages, KiB", true},
+	{"mem_other_cpu_s", "other processes' CPU, joins to memory reading, s", false},
 	{"server_cpu_ms_per_join", "server CPU per join, ms", true},
 	{"join_all_ms", "all joined, ms", true},
 	{"probe1_all_ms", "first probe reached all, ms", true},
@@ -43,22 +51,28 @@ func runBaseline(o *options, stdout, stderr io.Writer) int {
 			results[floor] = append(results[floor], res)
 		}
 	}
-	fmt.Fprintf(stdout, "\n=== sshchat against the floor: medians of %d interleaved rounds each ===\n", o.rounds)
-	fmt.Fprintf(stdout, "%-42s %12s %12s %8s   %s\n", "", "floor", "sshchat", "ratio", "sshchat per round")
+	fmt.Fprintf(stdout, "\n=== sshchat against the %s floor: medians of %d interleaved rounds each ===\n", o.floorKind, o.rounds)
+	fmt.Fprintf(stdout, "%-48s %10s %10s %8s %9s   %s\n", "", "floor", "sshchat", "ratio", "sshchat-floor", "per round: floor | sshchat")
 	var sum kv
 	sum.set("rounds", "%d", o.rounds)
+	sum.set("floor_kind", "%s", o.floorKind)
 	for _, c := range compared {
 		f, fok := median(results[true], c.key)
 		s, sok := median(results[false], c.key)
 		if !fok && !sok {
 			continue
 		}
-		ratio := "-"
+		ratio, diff := "-", "-"
 		if c.ratio && fok && sok && f != 0 {
 			ratio = fmt.Sprintf("%.2f", s/f)
 			sum.set(c.key+"_ratio", "%s", ratio)
 		}
-		fmt.Fprintf(stdout, "%-42s %12s %12s %8s   %s\n", c.what, num(f, fok), num(s, sok), ratio, perRound(results[false], c.key))
+		if c.ratio && fok && sok {
+			diff = fmt.Sprintf("%+.2f", s-f)
+			sum.set(c.key+"_diff", "%s", diff)
+		}
+		fmt.Fprintf(stdout, "%-48s %10s %10s %8s %9s   %s | %s\n", c.what, num(f, fok), num(s, sok), ratio, diff,
+			perRound(results[true], c.key), perRound(results[false], c.key))
 		if fok {
 			sum.set(c.key+"_floor", "%s", num(f, true))
 		}

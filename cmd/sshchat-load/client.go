@@ -41,6 +41,10 @@ type client struct {
 	// --flooders and --flood-lines, to size the flood bookkeeping.
 	flooders, floodLines int
 
+	// joinedAtShell: the session counts as joined when its shell starts
+	// (the bare floor server writes no welcome).
+	joinedAtShell bool
+
 	// source is the loopback address to dial from (--source-addrs); nil:
 	// the kernel's choice.
 	source net.IP
@@ -146,6 +150,10 @@ func (c *client) dial(addr string, timeout time.Duration, stuck bool, ctr *count
 	if c.flooders > 0 {
 		c.floodSeen = make([]uint64, (c.flooders*c.floodLines+63)/64)
 	}
+	if c.joinedAtShell {
+		close(c.welcomed)
+		ctr.welcomed.Add(1)
+	}
 	go c.read(stdout, ctr, m, senders)
 	return nil
 }
@@ -156,7 +164,7 @@ func (c *client) read(r io.Reader, ctr *counters, m, senders int) {
 	defer close(c.readDone)
 	br := bufio.NewReaderSize(r, 8<<10)
 	text := make([]byte, 0, 2<<10)
-	welcomed := false
+	welcomed := c.joinedAtShell
 	var n int64
 	for {
 		line, err := br.ReadSlice('\n')

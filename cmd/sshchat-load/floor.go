@@ -9,9 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"syscall"
@@ -32,6 +35,13 @@ import (
 // It runs as a child process of the load tool (the tool re-executes
 // itself with floorArg first), so that its CPU and RSS are read from
 // /proc exactly like a spawned sshchat's.
+//
+// --baseline-kind bare runs the bare variant instead: a wish server whose
+// handler only waits for the session to end (the pty accepted and its
+// window changes drained, as wish requires; nothing written, nothing
+// read). It is the floor for memory per idle session: what the SSH stack
+// alone costs. It carries no lines, so runs against it stop after the
+// memory reading.
 
 // floorArg, as the first argument, makes the load tool a floor server.
 const floorArg = "--serve-floor"
@@ -88,6 +98,25 @@ func floorRender(nick string, text []byte) []byte {
 	b = append(b, "\x1b[0m: "...)
 	b = append(b, text...)
 	return append(b, "\r\n"...)
+}
+
+// floorKinds are the floor servers --baseline-kind chooses from.
+const (
+	floorWriter = "writer" // one write per delivery (the default)
+	floorBare   = "bare"   // waits for the session to end, nothing else
+)
+
+// bareHandle is the bare floor's whole session: drain the window changes
+// until the session's requests end, and wait for the client to leave.
+func bareHandle(sess ssh.Session) {
+	_, windows, isPty := sess.Pty()
+	if isPty {
+		go func() {
+			for range windows {
+			}
+		}()
+	}
+	<-sess.Context().Done()
 }
 
 func (h *floorHub) handle(sess ssh.Session) {
@@ -150,11 +179,21 @@ func runFloor(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:0", "loopback `address` to listen on")
 	dir := fs.String("dir", "", "folder for the host key")
+	kind := fs.String("kind", floorWriter, "writer or bare")
+	debugAddr := fs.String("debug-addr", "", "loopback `address` for /debug/pprof/ and /debug/freeosmemory (as sshchat's --metrics with --pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := newFloorServer(*addr, *dir)
+	if *debugAddr != "" {
+		stopDebug, err := serveFloorDebug(*debugAddr)
+		if err != nil {
+			log.Error("floor server debug endpoints", "err", err)
+			return 1
+		}
+		defer stopDebug()
+	}
+	srv, err := newFloorServer(*addr, *dir, *kind)
 	if err != nil {
 		log.Error("floor server", "err", err)
 		return 1
@@ -177,19 +216,29 @@ func runFloor(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// newFloorServer returns a floor server for addr with its host key in dir.
-func newFloorServer(addr, dir string) (*ssh.Server, error) {
+// newFloorServer returns a floor server of kind for addr with its host key
+// in dir.
+func newFloorServer(addr, dir, kind string) (*ssh.Server, error) {
 	h := &floorHub{sessions: map[*floorSession]struct{}{}}
+	handle := h.handle
+	switch kind {
+	case floorWriter:
+	case floorBare:
+		handle = bareHandle
+	default:
+		return nil, fmt.Errorf("unknown floor kind %q", kind)
+	}
 	return wish.NewServer(
 		wish.WithAddress(addr),
 		wish.WithHostKeyPath(filepath.Join(dir, "ssh_host_ed25519")),
 		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
-		wish.WithMiddleware(func(ssh.Handler) ssh.Handler { return h.handle }),
+		wish.WithMiddleware(func(ssh.Handler) ssh.Handler { return handle }),
 	)
 }
 
-// spawnFloor starts this program as a floor server on a free loopback port.
-func spawnFloor(outFile string, wait time.Duration) (*spawned, error) {
+// spawnFloor starts this program as a floor server of kind on a free
+// loopback port, with its debug endpoints on another.
+func spawnFloor(kind, outFile string, wait time.Duration) (*spawned, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("floor server: %w", err)
@@ -202,6 +251,38 @@ func spawnFloor(outFile string, wait time.Duration) (*spawned, error) {
 	if err != nil {
 		return nil, err
 	}
+	debugPort, err := freeLoopbackPort()
+	if err != nil {
+		return nil, err
+	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	return startProcess(self, []string{floorArg, "--addr", addr, "--dir", dir}, dir, addr, outFile, wait)
+	debugAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(debugPort))
+	s, err := startProcess(self, []string{floorArg, "--addr", addr, "--dir", dir, "--kind", kind, "--debug-addr", debugAddr}, dir, addr, outFile, wait)
+	if err != nil {
+		return nil, err
+	}
+	s.debugAddr = debugAddr
+	return s, nil
+}
+
+// serveFloorDebug serves what sshchat serves with --metrics and --pprof
+// that the load tool reads: /debug/pprof/ and POST /debug/freeosmemory.
+func serveFloorDebug(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("POST /debug/freeosmemory", func(w http.ResponseWriter, _ *http.Request) {
+		debug.FreeOSMemory()
+		fmt.Fprintln(w, "ok")
+	})
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hs.Serve(ln)
+	}()
+	return func() { _ = hs.Close(); <-done }, nil
 }

@@ -14,7 +14,7 @@ import (
 // --baseline measures against delivers what the load tool counts, so the
 // two servers are measured on the same work.
 func TestFloorServerWritesEveryLineToEverySession(t *testing.T) {
-	srv, err := newFloorServer("127.0.0.1:0", t.TempDir())
+	srv, err := newFloorServer("127.0.0.1:0", t.TempDir(), floorWriter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,5 +70,55 @@ func waitFor(t *testing.T, what string, v *atomic.Int64, want int) {
 			t.Fatalf("%s: %d of %d after 20s", what, v.Load(), want)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestBareFloorServerOnlyHoldsSessions: the bare floor (the memory floor
+// of --baseline-kind bare) takes a pty session, window changes included,
+// writes nothing, and ends the session when the client leaves.
+func TestBareFloorServerOnlyHoldsSessions(t *testing.T) {
+	srv, err := newFloorServer("127.0.0.1:0", t.TempDir(), floorBare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		_ = srv.Close()
+		if err := <-served; err != nil && !errors.Is(err, ssh.ErrServerClosed) {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	s, err := newSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ctr counters
+	c := &client{user: "load0001", signer: s, start: time.Now(), joinedAtShell: true}
+	if err := c.dial(ln.Addr().String(), 10*time.Second, false, &ctr, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if ctr.welcomed.Load() != 1 {
+		t.Fatalf("joined %d, want 1", ctr.welcomed.Load())
+	}
+	for i := range 50 { // more than the library's window channel holds
+		if err := c.sess.WindowChange(40+i, 100); err != nil {
+			t.Fatalf("window change %d: %v", i, err)
+		}
+	}
+	c.close()
+	select {
+	case <-c.readDone:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the session did not end after the client left")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bytesRead != 0 {
+		t.Errorf("the bare floor wrote %d bytes, want none", c.bytesRead)
 	}
 }

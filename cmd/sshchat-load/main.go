@@ -65,6 +65,9 @@ type options struct {
 	durableFlooders int
 	durableLines    int
 	cluster         *clusterConfig // this run's configuration (set by --cluster-compare)
+	floorKind    string
+	profilesDir  string
+	gcCycles     int
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -117,6 +120,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.clusterR3, "cluster-r3", true, "with --cluster-compare: include two nodes on a three-server NATS cluster with --nats-replicas 3")
 	fs.IntVar(&o.durableFlooders, "durable-flooders", 10, "with --cluster-compare: sessions that each type --durable-lines lines at once in the durable phase")
 	fs.IntVar(&o.durableLines, "durable-lines", 200, "with --cluster-compare: lines each durable flooder types in one write")
+	fs.StringVar(&o.floorKind, "baseline-kind", floorWriter, "with --baseline: the floor server, writer (one write per delivery) or bare (a wish handler that only waits: the floor for memory per idle session; runs stop after the memory reading)")
+	fs.StringVar(&o.profilesDir, "server-profiles", "", "save the server's heap profile and goroutines after the joins into `dir` (servers with debug endpoints: sshchat with --metrics/--pprof, the floor)")
+	fs.IntVar(&o.gcCycles, "gc-cycles", 3, "before each memory reading, collections with memory returned to the OS in the server (servers with debug endpoints); stacks shrink by half at most per collection")
 	if extraFlags != nil {
 		extraFlags(fs, o) // the profiling build's flags (inproc.go)
 	}
@@ -165,14 +171,19 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--baseline measures the message path only: no --stuck or --flooders")
 	case o.baseline && (o.rounds < 1 || o.rounds > 20):
 		return nil, fmt.Errorf("--rounds must be in [1, 20]")
-	case o.clusterCompare:
-		if err := checkClusterFlags(o); err != nil {
-			return nil, err
-		}
+	case o.gcCycles < 1 || o.gcCycles > 20:
+		return nil, fmt.Errorf("--gc-cycles must be in [1, 20]")
+	case o.floorKind != floorWriter && o.floorKind != floorBare:
+		return nil, fmt.Errorf("--baseline-kind must be writer or bare")
 	case o.sourceAddrs < 0 || o.sourceAddrs > 250:
 		return nil, fmt.Errorf("--source-addrs must be in [0, 250]")
 	case o.concurrency < 1:
 		o.concurrency = 1
+	}
+	if o.clusterCompare {
+		if err := checkClusterFlags(o); err != nil {
+			return nil, err
+		}
 	}
 	return o, nil
 }

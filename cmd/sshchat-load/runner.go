@@ -73,7 +73,7 @@ func (r *runner) main() int {
 			return spawnServer(o.spawn, o.serverOut, strings.Fields(o.serverArgs), r.deadlineDur(15*time.Second))
 		}
 		if o.floor {
-			spawn = func() (*spawned, error) { return spawnFloor(o.serverOut, r.deadlineDur(15*time.Second)) }
+			spawn = func() (*spawned, error) { return spawnFloor(o.floorKind, o.serverOut, r.deadlineDur(15*time.Second)) }
 		}
 		if o.cluster != nil {
 			spawn = r.spawnCluster
@@ -99,6 +99,7 @@ func (r *runner) main() int {
 	}
 	if o.floor {
 		r.kv.set("server", "floor")
+		r.kv.set("floor_kind", "%s", o.floorKind)
 	} else {
 		r.kv.set("server", "sshchat")
 	}
@@ -145,10 +146,22 @@ func (r *runner) main() int {
 
 	// Baseline with no sessions.
 	time.Sleep(300 * time.Millisecond)
-	baseRSS, _, rssErr := procRSS(r.pid)
+	debugAddr := ""
+	if r.srv != nil {
+		debugAddr = r.srv.debugAddr
+	}
+	baseMem, _, rssErr := r.readMemory(debugAddr)
 	if r.pid > 0 && rssErr == nil {
-		r.logf("server RSS with 0 sessions: %d KiB", baseRSS)
-		r.kv.set("rss_base_kib", "%d", baseRSS)
+		r.logf("server RSS with 0 sessions: %d KiB", baseMem.rss)
+		r.kv.set("rss_base_kib", "%d", baseMem.rss)
+	}
+	memHost0, memSelf0, memCPU0 := hostCPU(), selfCPU(), 0.0
+	if r.pid > 0 {
+		memCPU0, _, _ = procCPU(r.pid)
+	}
+	bare := o.floor && o.floorKind == floorBare
+	for _, c := range all {
+		c.joinedAtShell = bare // it writes nothing, not even a welcome
 	}
 
 	// Joins.
@@ -194,7 +207,7 @@ func (r *runner) main() int {
 
 	// A line sent right after the joins.
 	r.phase.Store("probes")
-	if !r.probePhase() {
+	if !bare && !r.probePhase() {
 		return 1
 	}
 
@@ -202,18 +215,18 @@ func (r *runner) main() int {
 	r.phase.Store("settle")
 	time.Sleep(min(o.settle, time.Until(r.end)))
 	if r.pid > 0 {
-		rss, hwm, err := procRSS(r.pid)
+		mem, steady, err := r.readMemory(debugAddr)
 		if err == nil {
-			per := float64(rss-baseRSS) / float64(o.n)
-			r.logf("server RSS with %d idle sessions: %d KiB (peak %d KiB, fds %d) => %.1f KiB per session",
-				o.n, rss, hwm, procFDs(r.pid), per)
-			r.kv.set("rss_after_kib", "%d", rss)
-			r.kv.set("rss_hwm_kib", "%d", hwm)
-			r.kv.set("rss_per_session_kib", "%.1f", per)
+			r.reportMemory(baseMem, mem, steady, o.n)
 		}
+		r.reportOtherCPU(memHost0, memSelf0, memCPU0, "from the joins to the memory reading")
+		r.saveProfiles(debugAddr, o.profilesDir)
 	}
 	if profileHooks.afterConnect != nil {
 		profileHooks.afterConnect(o)
+	}
+	if bare {
+		return 0 // the bare floor carries no lines
 	}
 
 	// Clients that never read.
@@ -257,6 +270,9 @@ func (r *runner) main() int {
 	}
 	if !ok {
 		return 1
+	}
+	if r.pid > 0 && debugAddr != "" {
+		r.memoryAfterMessages(baseMem, debugAddr)
 	}
 	return 0
 }

@@ -23,12 +23,15 @@ const userHZ = 100
 
 // spawned is a server process the tool started.
 type spawned struct {
-	cmd     *exec.Cmd
-	dir     string
-	addr    string
-	log     *logTail
-	exited  chan struct{}
-	waitErr error
+	cmd  *exec.Cmd
+	dir  string
+	addr string
+	// debugAddr serves /debug/pprof/ and POST /debug/freeosmemory
+	// (readMemory); empty if the server cannot.
+	debugAddr string
+	log       *logTail
+	exited    chan struct{}
+	waitErr   error
 }
 
 // freeLoopbackPort asks the kernel for a free port on 127.0.0.1.
@@ -96,8 +99,23 @@ func spawnServer(path, outFile string, extra []string, wait time.Duration) (*spa
 	if flags["max-startups"] {
 		args = append(args, "--max-startups", "off")
 	}
+	// Its debug endpoints, for steady memory readings (memory.go).
+	debugAddr := ""
+	if flags["metrics"] && flags["pprof"] {
+		debugPort, err := freeLoopbackPort()
+		if err != nil {
+			return nil, err
+		}
+		debugAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(debugPort))
+		args = append(args, "--metrics", debugAddr, "--pprof")
+	}
 	args = append(args, extra...)
-	return startProcess(path, args, dir, addr, outFile, wait)
+	s, err := startProcess(path, args, dir, addr, outFile, wait)
+	if err != nil {
+		return nil, err
+	}
+	s.debugAddr = debugAddr
+	return s, nil
 }
 
 // startProcess runs path with args in dir (removed when it stops) and

@@ -18,6 +18,11 @@ type Outbox struct {
 	ready    chan struct{}
 }
 
+// keptQueue is the most queue capacity an outbox keeps once drained: a
+// burst (a join's catch-up, a paste) grew it to hundreds of entries, which
+// every idle member would otherwise hold for the rest of the session.
+const keptQueue = 16
+
 // NewOutbox returns an outbox that holds at most limitBytes of events.
 func NewOutbox(limitBytes int) *Outbox {
 	return &Outbox{limit: limitBytes, ready: make(chan struct{}, 1)}
@@ -86,6 +91,9 @@ func (o *Outbox) Drain(dst []*Event) []*Event {
 	dst = append(dst, o.queue...)
 	clear(o.queue)
 	o.queue = o.queue[:0]
+	if cap(o.queue) > keptQueue {
+		o.queue = nil // a burst's queue is not kept by an idle member
+	}
 	o.bytes = 0
 	o.mu.Unlock()
 	return dst

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -65,8 +66,18 @@ func Handler(x *Metrics, opts HandlerOptions) http.Handler {
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("POST /debug/freeosmemory", freeOSMemory)
 	}
 	return mux
+}
+
+// freeOSMemory runs a garbage collection and returns freed memory to the
+// operating system, so that a reading of the process's RSS right after it
+// counts what is live, not what the last burst left for the collector
+// (sshchat-load reads it this way for sshchat and its floor server alike).
+func freeOSMemory(w http.ResponseWriter, _ *http.Request) {
+	debug.FreeOSMemory()
+	fmt.Fprintln(w, "ok")
 }
 
 // readiness runs the readiness check at most once at a time and reuses

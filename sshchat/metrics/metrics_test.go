@@ -103,3 +103,24 @@ func TestHandlerServesMetricsAndProbes(t *testing.T) {
 		t.Errorf("pprof served without asking: %d", code)
 	}
 }
+
+// TestFreeOSMemoryIsServedOnlyWithPprof: the load tool's steady memory
+// reading is a debugging endpoint, off unless pprof is asked for, and a
+// POST (a GET from a crawler or a link does nothing).
+func TestFreeOSMemoryIsServedOnlyWithPprof(t *testing.T) {
+	do := func(h http.Handler, method string) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(method, "/debug/freeosmemory", nil))
+		return rec.Code
+	}
+	if code := do(Handler(nil, HandlerOptions{}), http.MethodPost); code != 404 {
+		t.Errorf("without pprof: %d, want 404", code)
+	}
+	h := Handler(nil, HandlerOptions{Pprof: true})
+	if code := do(h, http.MethodPost); code != 200 {
+		t.Errorf("POST with pprof: %d, want 200", code)
+	}
+	if code := do(h, http.MethodGet); code != 405 {
+		t.Errorf("GET with pprof: %d, want 405", code)
+	}
+}

@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -20,6 +21,13 @@ const maxChannelsPerConn = 8
 // sessionChannel replaces the library's handler of "session" channel opens:
 // it counts the channel against the connection, accepts it, and passes the
 // library a channel whose request stream went through a requestFilter.
+//
+// The library's request loop (DefaultSessionHandler) runs only until the
+// session starts: the filter forwards it the requests that set the session
+// up (env, pty-req, then shell or exec) and then ends its stream, and from
+// then on answers every request itself (window changes go straight to the
+// session's ptyState). So an idle session costs one goroutine here, the
+// filter, instead of the filter and the library's loop.
 func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan gossh.NewChannel, ctx ssh.Context) {
 	defer s.recoverPanic("session channel")
 	g, ok := ctx.Value(connKey{}).(*guardedConn)
@@ -44,26 +52,53 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 		return
 	}
 	tracked := &trackedChannel{Channel: ch, done: make(chan struct{})}
-	filtered := make(chan *gossh.Request)
-	libraryDone := make(chan struct{})
+	lib := &libraryLoop{reqs: make(chan *gossh.Request), done: make(chan struct{})}
 	go func() {
-		defer close(libraryDone)
+		defer close(lib.done)
 		defer s.recoverPanic("session requests")
-		ssh.DefaultSessionHandler(srv, conn, acceptedChannel{NewChannel: newChan, ch: tracked, reqs: filtered}, ctx)
+		ssh.DefaultSessionHandler(srv, conn, acceptedChannel{NewChannel: newChan, ch: tracked, reqs: lib.reqs}, ctx)
 	}()
-	s.filterRequests(ctx, g, tracked, reqs, filtered)
-	close(filtered)
-	<-libraryDone
+	s.filterRequests(ctx, g, tracked, reqs, lib)
+	lib.end()
+	lib.wait()
 }
 
-// filterRequests passes the channel's requests that f allows on to out,
-// answers the others itself, and returns when the channel's requests end.
-// A channel that has not started a shell or command within the handshake
-// timeout closes its connection: it only holds resources.
-func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChannel, in <-chan *gossh.Request, out chan<- *gossh.Request) {
+// libraryLoop is the library's request loop for one channel, fed by the
+// filter until the session starts.
+type libraryLoop struct {
+	reqs  chan *gossh.Request // unbuffered: a send returns once the loop took it
+	done  chan struct{}       // closed when the loop has returned
+	ended bool                // reqs is closed; only the filter's goroutine reads or sets it
+}
+
+// end closes the loop's request stream (once); the loop returns after the
+// requests it already took.
+func (l *libraryLoop) end() {
+	if !l.ended {
+		l.ended = true
+		close(l.reqs)
+	}
+}
+
+// wait waits for the loop to return, then lets its channels go: the
+// filter keeps l for the rest of a session that may last for days.
+func (l *libraryLoop) wait() {
+	if l.done != nil {
+		<-l.done
+		l.done, l.reqs = nil, nil
+	}
+}
+
+// filterRequests passes the channel's requests that f allows on to the
+// library's loop until the session starts, answers the others itself
+// (window changes it applies to the session's ptyState), and returns when
+// the channel's requests end. A channel that has not started a shell or
+// command within the handshake timeout closes its connection: it only
+// holds resources.
+func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChannel, in <-chan *gossh.Request, lib *libraryLoop) {
 	var f requestFilter
-	startBy := time.NewTimer(s.cfg.HandshakeTimeout)
-	defer startBy.Stop()
+	startBy := &startDeadline{t: time.NewTimer(s.cfg.HandshakeTimeout)}
+	defer startBy.stop()
 	for {
 		var req *gossh.Request
 		select {
@@ -72,7 +107,7 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 				return
 			}
 			req = r
-		case <-startBy.C:
+		case <-startBy.c():
 			if !f.started {
 				s.log.Info("session channel not started in time", "addr", g.RemoteAddr().String())
 				g.Close()
@@ -82,17 +117,46 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 		f.ended = f.ended || ch.isClosed()
 		switch f.decide(req.Type, req.Payload) {
 		case forward:
-			if f.started {
-				startBy.Stop()
+			switch req.Type {
+			case "window-change":
+				// Never the library's: its loop blocks on a window change
+				// nobody drains, and it has ended once the session runs.
+				w, ok := parseWindow(req.Payload)
+				if ok && ch.pty != nil {
+					ch.pty.changed(w)
+				}
+				_ = req.Reply(ok, nil)
+				continue
+			case "pty-req":
+				// The session's terminal state, made here so that window
+				// changes have somewhere to go from now on; ptyRequest
+				// takes it over (ptyStateOf).
+				w, _ := parsePtyWindow(req.Payload)
+				ch.pty = newPtyState(w)
 			}
-			// The library's loop may never take it: a window change can
-			// block it once the session stopped draining them.
+			if f.started {
+				startBy.stop()
+			}
+			if lib.ended { // a request that sets up a session that is set up
+				_ = req.Reply(false, nil)
+				continue
+			}
 			select {
-			case out <- req:
+			case lib.reqs <- req:
 			case <-ch.done:
 				_ = req.Reply(false, nil)
 			case <-ctx.Done():
 				_ = req.Reply(false, nil)
+			}
+			if f.started {
+				// The shell or command was the library's last request:
+				// its loop starts the session and returns.
+				lib.end()
+				select {
+				case <-lib.done:
+					lib.wait() // returns at once
+				case <-ctx.Done():
+				}
 			}
 		case refuseReq:
 			_ = req.Reply(false, nil)
@@ -101,7 +165,7 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 			s.log.Warn("connection closed: too many refused requests", "addr", g.RemoteAddr().String(), "type", req.Type)
 			g.Close()
 		case commandTooLong:
-			startBy.Stop()
+			startBy.stop()
 			f.ended = true
 			s.log.Info("command refused: too long", "addr", g.RemoteAddr().String(), "bytes", len(req.Payload)-4)
 			_ = req.Reply(true, nil)
@@ -110,6 +174,26 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 			_, _ = ch.SendRequest("exit-status", false, gossh.Marshal(&status))
 			_ = ch.Close()
 		}
+	}
+}
+
+// startDeadline is the time a session channel has to start a shell or a
+// command. Its timer is dropped once stopped, so that the filter keeps no
+// timer for the rest of a session that may last for days.
+type startDeadline struct{ t *time.Timer }
+
+// c is the timer's channel; nil (never ready) once stopped.
+func (d *startDeadline) c() <-chan time.Time {
+	if d.t == nil {
+		return nil
+	}
+	return d.t.C
+}
+
+func (d *startDeadline) stop() {
+	if d.t != nil {
+		d.t.Stop()
+		d.t = nil
 	}
 }
 
@@ -132,11 +216,67 @@ func (c *guardedConn) channelClosed() {
 }
 
 // trackedChannel notes that the server closed the channel (the session
-// ended), after which the filter refuses every request.
+// ended), after which the filter refuses every request. It also carries
+// the session's ptyState from the filter to ptyRequest.
 type trackedChannel struct {
 	gossh.Channel
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
+	// pty is set by the filter before it forwards the pty-req, so the
+	// library's goroutine reads it after (the forwarding is a channel send).
+	pty *ptyState
+}
+
+// ptyStateRequest is never sent: trackedChannel answers it itself with its
+// ptyState. The library's session hides the channel it embeds, and its
+// SendRequest is the channel's own; this is how ptyRequest, which gets
+// only the library's session, finds the state of its channel.
+const ptyStateRequest = "pty-state@sshchat.invalid"
+
+// ptyHandoff carries a ptyState out of SendRequest, as its error.
+type ptyHandoff struct{ st *ptyState }
+
+func (*ptyHandoff) Error() string { return "sshchat: pty state handed over in-process" }
+
+func (c *trackedChannel) SendRequest(name string, wantReply bool, payload []byte) (bool, error) {
+	if name == ptyStateRequest {
+		return false, &ptyHandoff{st: c.pty}
+	}
+	return c.Channel.SendRequest(name, wantReply, payload)
+}
+
+// ptyStateOf returns the ptyState the filter made for sess's channel, or
+// nil if sess's channel is not a trackedChannel.
+func ptyStateOf(sess ssh.Session) *ptyState {
+	_, err := sess.SendRequest(ptyStateRequest, false, nil)
+	var h *ptyHandoff
+	if errors.As(err, &h) {
+		return h.st
+	}
+	return nil
+}
+
+// parseWindow reads a window-change payload: columns, rows, and the two
+// pixel sizes, as uint32 (RFC 4254 6.7).
+func parseWindow(p []byte) (ssh.Window, bool) {
+	if len(p) < 16 {
+		return ssh.Window{}, false
+	}
+	u := func(b []byte) int { return int(binary.BigEndian.Uint32(b)) }
+	return ssh.Window{Width: u(p), Height: u(p[4:]), WidthPixels: u(p[8:]), HeightPixels: u(p[12:])}, true
+}
+
+// parsePtyWindow reads the size in a pty-req payload: the terminal name
+// (an SSH string), then the window as in a window-change (RFC 4254 6.2).
+func parsePtyWindow(p []byte) (ssh.Window, bool) {
+	if len(p) < 4 {
+		return ssh.Window{}, false
+	}
+	n := uint64(binary.BigEndian.Uint32(p))
+	if n > uint64(len(p)-4) {
+		return ssh.Window{}, false
+	}
+	return parseWindow(p[4+n:])
 }
 
 func (c *trackedChannel) Close() error {

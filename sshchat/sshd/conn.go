@@ -278,6 +278,13 @@ func (c *guardedConn) sessionStarted() bool {
 		return false
 	}
 	c.sessions++
+	if c.timer != nil {
+		// A connection with a session is not idle: drop the timer (and
+		// what it holds) rather than keep it for the session's life;
+		// sessionEnded sets a new one.
+		c.timer.Stop()
+		c.timer = nil
+	}
 	return true
 }
 

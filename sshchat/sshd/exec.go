@@ -120,7 +120,7 @@ func (s *Server) tail(sess ssh.Session, conn net.Conn, id chat.Identity, cmd exe
 		case <-m.Done():
 		}
 	}()
-	se.writeLoop(plainSink{sess}, func(dst []byte, ev *chat.Event) []byte {
+	se.writeLoop(plainSink{chunkWriter{sess}}, func(dst []byte, ev *chat.Event) []byte {
 		if !ev.Said() || ev.Seq <= last {
 			return dst
 		}

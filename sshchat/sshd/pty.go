@@ -10,16 +10,42 @@ import (
 // Session.Pty races with window changes (charmbracelet/ssh#58), so the size
 // lives here.
 //
-// Window changes must be drained from the moment the pty is requested, or
-// the session's request loop blocks. Until the shell starts, a small
-// goroutine drains them; then the session's writer takes the channel over
-// (takeWindows), which saves a goroutine per session for its whole life.
+// Window changes never reach the library: the channel's request filter
+// (filterRequests, the one goroutine that reads the channel's requests for
+// the session's whole life) applies them here and hands the latest to the
+// session's writer through changes, without ever blocking. The library's
+// own window channel, which must be drained or its request loop blocks,
+// only ever holds the pty-req's size in its buffer of one, so no goroutine
+// drains it and the library's request loop can end when the session
+// starts: two goroutines fewer per session than draining it.
 type ptyState struct {
-	term    string
-	size    atomic.Uint64 // width<<32 | height, clamped
-	windows <-chan ssh.Window
-	handoff chan struct{} // closed by takeWindows
-	drained chan struct{} // closed when the early drain has stopped
+	term    string // set by ptyRequest, before the session starts
+	size    atomic.Uint64
+	changes chan ssh.Window // the latest change the writer has not applied yet
+}
+
+func newPtyState(w ssh.Window) *ptyState {
+	st := &ptyState{changes: make(chan ssh.Window, 1)}
+	st.setSize(w)
+	return st
+}
+
+// changed records a window change and queues it for the writer, replacing
+// one it has not taken yet. Only the channel's request filter calls it, so
+// the loop ends by its second turn.
+func (p *ptyState) changed(w ssh.Window) {
+	p.setSize(w)
+	for {
+		select {
+		case p.changes <- w:
+			return
+		default:
+		}
+		select {
+		case <-p.changes: // stale: the writer applies the latest only
+		default:
+		}
+	}
 }
 
 // Terminal sizes clients may claim are clamped: 0 or 60,000 columns must
@@ -55,53 +81,19 @@ func (p *ptyState) dims() (width, height int) {
 
 type ptyKey struct{ sess ssh.Session }
 
-// ptyRequest handles a pty-req on the session's request goroutine. It must
-// start draining window changes right here: a window-change that arrives
-// before "shell" would otherwise block the request loop, and the session
-// with it. No pty is allocated; the chat terminal is emulated in-process.
+// ptyRequest handles a pty-req on the library's request goroutine, after
+// the channel's request filter has made the session's ptyState (with the
+// size the pty-req asked for): it keeps it where the session handler finds
+// it. No pty is allocated; the chat terminal is emulated in-process.
 func (s *Server) ptyRequest(ctx ssh.Context, sess ssh.Session, p ssh.Pty) (func() error, error) {
-	_, windows, _ := sess.Pty() // on the request goroutine: no race yet
-	st := &ptyState{term: p.Term, windows: windows, handoff: make(chan struct{}), drained: make(chan struct{})}
-	st.setSize(p.Window)
+	st := ptyStateOf(sess)
+	if st == nil { // not a channel of sessionChannel's (never so today)
+		st = newPtyState(p.Window)
+	}
+	st.term = p.Term
 	ctx.SetValue(ptyKey{sess}, st)
-	// Ends at the handoff, or when the library closes windows as the
-	// channel's requests end (a session that never starts a shell).
-	go func() {
-		defer close(st.drained)
-		defer s.recoverPanic("window drain")
-		for {
-			select {
-			case w, ok := <-windows:
-				if !ok {
-					return
-				}
-				st.setSize(w)
-			case <-st.handoff:
-				return
-			}
-		}
-	}()
 	return func() error { return nil }, nil
 }
 
-// takeWindows stops the early drain and returns the window-change channel
-// for the caller to drain from now on.
-func (p *ptyState) takeWindows() <-chan ssh.Window {
-	close(p.handoff)
-	<-p.drained
-	return p.windows
-}
-
-// releaseWindows is called when the writer that took the window changes
-// over stops: the library's request loop blocks on the next window change
-// nobody reads, for ever (a client resizing while its session ends left
-// that goroutine behind, even after the connection closed). A goroutine
-// drains them until the library closes the channel, when the channel's
-// requests end.
-func (p *ptyState) releaseWindows(s *Server) {
-	go func() {
-		defer s.recoverPanic("window drain after session")
-		for range p.windows {
-		}
-	}()
-}
+// takeWindows returns the window changes for the session's writer.
+func (p *ptyState) takeWindows() <-chan ssh.Window { return p.changes }

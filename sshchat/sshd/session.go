@@ -47,20 +47,59 @@ func (s *Server) sessionMiddleware(ssh.Handler) ssh.Handler {
 	}
 }
 
+// handleSession runs one session on the handler's goroutine, which becomes
+// the member's writer. The setup (startSession) and the end (endSession)
+// are functions of their own so that their frames are gone while the
+// session idles: an idle writer's stack is then shallow enough (under a
+// quarter of 8 KiB) for the collector to shrink it to 4 KiB after a write
+// grew it, 4 KiB less per session (see docs/ARCHITECTURE.md, memory).
 func (s *Server) handleSession(sess ssh.Session) {
+	ms := s.startSession(sess)
+	if ms == nil {
+		return
+	}
+	defer s.endSession(ms)
+	ms.run()
+	s.sessionEnded(ms)
+}
+
+// memberSession is a started chat session: what its end needs.
+type memberSession struct {
+	se       *session
+	st       *ptyState // nil without a pty
+	terminal bool
+	conn     *guardedConn
+	addr     string
+	started  time.Time
+	closed   func() // the metrics' count of open sessions
+}
+
+func (ms *memberSession) run() {
+	if ms.terminal {
+		ms.se.runTerminal(ms.st)
+	} else {
+		ms.se.runPlain() // a bot's window changes block nothing (ptyState.changed)
+	}
+}
+
+// startSession admits the session and joins its member, or ends a session
+// that is not a chat session (a one-shot command, a refusal) and returns nil.
+func (s *Server) startSession(sess ssh.Session) (ms *memberSession) {
 	ctx := sess.Context()
 	conn, ok := ctx.Value(connKey{}).(*guardedConn)
 	if !ok {
-		return
+		return nil
 	}
 	if !conn.sessionStarted() {
 		fmt.Fprintf(sess.Stderr(), "sshchat: at most %d sessions per connection\r\n", maxSessionsPerConn)
 		_ = sess.Exit(exitFailed)
-		return
+		return nil
 	}
-	defer conn.sessionEnded(s.cfg.HandshakeTimeout, func() {
-		s.log.Info("connection idle without a session", "addr", conn.RemoteAddr().String())
-	})
+	defer func() {
+		if ms == nil { // else endSession does it
+			s.connSessionEnded(conn)
+		}
+	}()
 	if sess.Subsystem() != "" {
 		fmt.Fprintf(sess.Stderr(), "sshchat: subsystems are not supported\n")
 		_ = sess.Exit(exitUsage)
@@ -75,7 +114,11 @@ func (s *Server) handleSession(sess ssh.Session) {
 	}
 	s.sessionsWG.Add(1)
 	s.mu.Unlock()
-	defer s.sessionsWG.Done()
+	defer func() {
+		if ms == nil {
+			s.sessionsWG.Done()
+		}
+	}()
 
 	// Identity comes from the key the client proved it holds, never from
 	// values stored during authentication callbacks.
@@ -112,33 +155,39 @@ func (s *Server) handleSession(sess ssh.Session) {
 		return
 	}
 	se.member = m
-	defer s.metrics.SessionOpened(sessionKind(id.Terminal))()
+	ms = &memberSession{se: se, st: st, terminal: id.Terminal, conn: conn, addr: id.Addr, started: time.Now(),
+		closed: s.metrics.SessionOpened(sessionKind(id.Terminal))}
 	s.track(se, true)
-	defer s.track(se, false)
-	defer s.hub.Leave(m, "session ended")
-
-	started := time.Now()
 	s.log.Info("session start", "nick", m.Nick(), "fingerprint", chat.KeyOrGuest(id.Fingerprint),
 		"addr", id.Addr, "pty", isPty, "bot", bot, "client", id.ClientVersion)
-	if id.Terminal {
-		se.runTerminal(st)
-	} else {
-		if isPty {
-			// A bot with a pty still drains its window changes.
-			go func() {
-				defer s.recoverPanic("bot window drain")
-				for range st.takeWindows() {
-				}
-			}()
-		}
-		se.runPlain()
-	}
+	return ms
+}
+
+// sessionEnded follows a session that ended without a panic.
+func (s *Server) sessionEnded(ms *memberSession) {
+	m := ms.se.member
 	s.hub.SessionEnded(m) // private messages never written are kept for the next login
 	if status := removalStatus(m.Removal()); status != exitOK {
-		_ = sess.Exit(status) // kicked, banned or flooding: a bot can tell
+		_ = ms.se.ssh.Exit(status) // kicked, banned or flooding: a bot can tell
 	}
-	s.log.Info("session end", "nick", m.Nick(), "addr", id.Addr,
-		"reason", m.LeaveReason(), "duration", time.Since(started).Round(time.Millisecond))
+	s.log.Info("session end", "nick", m.Nick(), "addr", ms.addr,
+		"reason", m.LeaveReason(), "duration", time.Since(ms.started).Round(time.Millisecond))
+}
+
+// endSession undoes startSession, also after a panic.
+func (s *Server) endSession(ms *memberSession) {
+	s.hub.Leave(ms.se.member, "session ended")
+	s.track(ms.se, false)
+	ms.closed()
+	s.sessionsWG.Done()
+	s.connSessionEnded(ms.conn)
+}
+
+// connSessionEnded counts a session of conn as ended.
+func (s *Server) connSessionEnded(conn *guardedConn) {
+	conn.sessionEnded(s.cfg.HandshakeTimeout, func() {
+		s.log.Info("connection idle without a session", "addr", conn.RemoteAddr().String())
+	})
 }
 
 func (s *Server) track(se *session, add bool) {

@@ -89,11 +89,21 @@ func prompt(m *chat.Member) string {
 }
 
 func (se *session) runTerminal(st *ptyState) {
+	sc := se.newScreen(st) // its own frame: gone while the writer idles (handleSession)
+	go se.readTerminal(sc)
+	se.writeLoop(sc, func(dst []byte, ev *chat.Event) []byte {
+		width, _ := st.dims()
+		return se.member.RenderRows(dst, ev, width)
+	})
+}
+
+// newScreen sets up the session's line editor.
+func (se *session) newScreen(st *ptyState) *screen {
 	sc := &screen{pty: st, raw: se.ssh}
 	// x/term caps typed lines at 4096 runes but not pasted ones; the key
 	// reader bounds memory, the hub refuses what is over MaxLine.
 	keys := termio.NewKeyReader(se.ssh, 4*se.srv.hub.MaxLine()+1024)
-	sc.conn = &termConn{keys: keys, out: se.ssh, mu: &sc.mu}
+	sc.conn = &termConn{keys: keys, out: chunkWriter{se.ssh}, mu: &sc.mu}
 	sc.t = term.NewTerminal(sc.conn, prompt(se.member))
 	sc.t.History = &lineHistory{}
 	hub, m := se.srv.hub, se.member
@@ -103,13 +113,7 @@ func (se *session) runTerminal(st *ptyState) {
 	w, h := st.dims()
 	_ = sc.t.SetSize(w, h) // nothing is on screen yet, so this writes nothing
 	sc.width = w
-
-	go se.readTerminal(sc)
-	se.writeLoop(sc, func(dst []byte, ev *chat.Event) []byte {
-		width, _ := st.dims()
-		return se.member.RenderRows(dst, ev, width)
-	})
-	st.releaseWindows(se.srv)
+	return sc
 }
 
 func (sc *screen) write(p []byte) error {

@@ -9,7 +9,7 @@ import (
 // x/term reads at most 256 bytes at a time, so this is plenty; it is small
 // because every connected terminal holds one (memory per session is what
 // limits how many people a server can carry).
-const readSize = 512
+const readSize = 256
 
 // space replaces a TAB inside a paste: x/term would insert the raw TAB, whose
 // width depends on where the viewer's cursor happens to be.
