@@ -65,9 +65,9 @@ type options struct {
 	durableFlooders int
 	durableLines    int
 	cluster         *clusterConfig // this run's configuration (set by --cluster-compare)
-	floorKind    string
-	profilesDir  string
-	gcCycles     int
+	floorKind       string
+	profilesDir     string
+	gcCycles        int
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
