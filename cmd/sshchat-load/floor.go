@@ -109,26 +109,33 @@ const (
 // bareHandle is the bare floor's whole session: drain the window changes
 // until the session's requests end, and wait for the client to leave.
 func bareHandle(sess ssh.Session) {
-	_, windows, isPty := sess.Pty()
-	if isPty {
-		go func() {
-			for range windows {
-			}
-		}()
-	}
 	<-sess.Context().Done()
 }
 
-func (h *floorHub) handle(sess ssh.Session) {
-	_, windows, isPty := sess.Pty()
-	if isPty {
-		// Window changes must be drained or the session hangs (DESIGN.md);
-		// the channel is closed when the session's requests end.
-		go func() {
-			for range windows {
-			}
-		}()
+// drainWindowsPtyHandler wraps the library's emulated-pty handler so that
+// the window changes are drained from the start (DESIGN.md: else a
+// session hangs), without calling Session.Pty from the handler: Pty
+// races with the library's window-change handling (charmbracelet/ssh#58;
+// the race detector caught it), and here it runs in the library's own
+// request goroutine. The drain ends when the session's requests end.
+func drainWindowsPtyHandler() ssh.PtyHandler {
+	var emulated ssh.Server
+	_ = ssh.EmulatePty()(&emulated)
+	return func(ctx ssh.Context, sess ssh.Session, p ssh.Pty) (func() error, error) {
+		closer, err := emulated.PtyHandler(ctx, sess, p)
+		if err == nil {
+			_, windows, _ := sess.Pty()
+			go func() {
+				for range windows {
+				}
+			}()
+		}
+		return closer, err
 	}
+}
+
+func (h *floorHub) handle(sess ssh.Session) {
+	// Window changes are drained by drainWindowsPtyHandler.
 	s := &floorSession{queue: make(chan []byte, floorQueue)}
 	h.add(s)
 	writerDone := make(chan struct{})
@@ -233,6 +240,10 @@ func newFloorServer(addr, dir, kind string) (*ssh.Server, error) {
 		wish.WithHostKeyPath(filepath.Join(dir, "ssh_host_ed25519")),
 		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
 		wish.WithMiddleware(func(ssh.Handler) ssh.Handler { return handle }),
+		func(srv *ssh.Server) error {
+			srv.PtyHandler = drainWindowsPtyHandler()
+			return nil
+		},
 	)
 }
 
