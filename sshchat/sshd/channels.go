@@ -49,7 +49,7 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 	go func() {
 		defer close(libraryDone)
 		defer s.recoverPanic("session requests")
-		ssh.DefaultSessionHandler(srv, conn, acceptedChannel{NewChannel: newChan, ch: tracked, reqs: filtered}, ctx)
+		ssh.DefaultSessionHandler(srv, conn, acceptedChannel{NewChannel: newChan, ch: tracked, reqs: filtered}, channelContext{ctx, tracked})
 	}()
 	s.filterRequests(ctx, g, tracked, reqs, filtered)
 	close(filtered)

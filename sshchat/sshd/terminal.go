@@ -97,7 +97,7 @@ func (se *session) runTerminal(st *ptyState) {
 	// x/term caps typed lines at 4096 runes but not pasted ones; the key
 	// reader bounds memory, the hub refuses what is over MaxLine.
 	keys := termio.NewKeyReader(se.ssh, 4*se.srv.hub.MaxLine()+1024)
-	sc.conn = &termConn{keys: keys, out: se.ssh, mu: &sc.mu}
+	sc.conn = &termConn{keys: keys, out: se.output(), mu: &sc.mu}
 	sc.t = term.NewTerminal(sc.conn, prompt(se.member))
 	sc.t.History = &lineHistory{}
 	hub, m := se.srv.hub, se.member
