@@ -199,4 +199,36 @@ func BenchmarkChatUpdate(b *testing.B) {
 
 type countingWriter struct{ writes int }
 
-func (w *countingWriter) Write(p []byte) (int, error) { w.writes++; return len(p), nil }
+func (w *countingWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		w.writes++ // x/crypto sends nothing for an empty write
+	}
+	return len(p), nil
+}
+
+// BenchmarkTypedLine is the cost of one line typed with its Enter in one
+// packet (a paste, a bot with a pty, a fast typist): the reader's turn of
+// reading it and erasing its echo, then waiting for the next key. Its
+// writes/op are SSH packets and syscalls per typed line.
+//
+//	go test -run='^$' -bench=TypedLine -benchmem ./sshchat/sshd/
+func BenchmarkTypedLine(b *testing.B) {
+	out := &countingWriter{}
+	sc := newTestScreen(&repeatingKeys{line: []byte("a line of ordinary chat, about sixty bytes long, give or take\r")}, out, 80)
+	if _, err := readOneLine(sc); err != nil {
+		b.Fatal(err)
+	}
+	out.writes = 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := readOneLine(sc); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(out.writes)/float64(b.N), "writes/op")
+}
+
+// repeatingKeys types line again at every read.
+type repeatingKeys struct{ line []byte }
+
+func (k *repeatingKeys) Read(p []byte) (int, error) { return copy(p, k.line), nil }
