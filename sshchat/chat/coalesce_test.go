@@ -120,6 +120,63 @@ func TestRoomBurstWakesEachWriterOncePerWindow(t *testing.T) {
 	}
 }
 
+// TestBusyRoomWakesEachWriterOncePerBusyWindow: once the timer has woken a
+// room, lines that keep coming close together are gathered for
+// coalesceBusyWindow after that wake (fewer writes per delivered line in a
+// busy room), and a line after a quiet spell of coalesceWindow still goes
+// out at once.
+func TestBusyRoomWakesEachWriterOncePerBusyWindow(t *testing.T) {
+	r, ms, timer, now := coalescingRoom(3)
+	drainAll := func() {
+		for _, m := range ms {
+			woken(m) // take the signal too
+			m.out.Drain(nil)
+		}
+	}
+	r.deliver(line(1, "a quiet room: shown at once"))
+	drainAll()
+	r.deliver(line(2, "close behind: waits for the window"))
+	timer.fire() // the room is busy from now on
+	drainAll()
+
+	*now = now.Add(5 * time.Millisecond)
+	for i := range 10 {
+		r.deliver(line(3+i, fmt.Sprintf("busy line %d", i)))
+	}
+	for i, m := range ms {
+		if woken(m) {
+			t.Fatalf("member %d was woken inside the busy window", i)
+		}
+	}
+	if want := coalesceBusyWindow - 5*time.Millisecond; timer.armed != 2 || timer.delays[1] != want {
+		t.Fatalf("timer armed %d times with delays %v, want the second in %v", timer.armed, timer.delays, want)
+	}
+	timer.fire()
+	for i, m := range ms {
+		if !woken(m) {
+			t.Fatalf("member %d not woken when the busy window ended", i)
+		}
+		if got := len(m.out.Drain(nil)); got != 10 {
+			t.Fatalf("member %d found %d lines at its wake-up, want 10", i, got)
+		}
+	}
+
+	*now = now.Add(coalesceWindow)
+	r.deliver(line(100, "after a quiet spell"))
+	for i, m := range ms {
+		if !woken(m) {
+			t.Fatalf("member %d: a line after a quiet spell was not shown at once", i)
+		}
+	}
+	m0 := ms[0]
+	drainAll()
+	*now = now.Add(time.Millisecond)
+	r.deliver(line(101, "close behind a quiet wake"))
+	if woken(m0) || timer.delays[len(timer.delays)-1] != coalesceWindow-time.Millisecond {
+		t.Fatalf("after a quiet wake the window is %v again; delays %v", coalesceWindow, timer.delays)
+	}
+}
+
 // TestRoomBurstBatchIsBoundedInBytes: a member whose queued batch reaches
 // coalesceBytes is woken without waiting for the window, so a flood of
 // long lines never builds one unbounded write.

@@ -56,7 +56,7 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 	go func() {
 		defer close(lib.done)
 		defer s.recoverPanic("session requests")
-		ssh.DefaultSessionHandler(srv, conn, acceptedChannel{NewChannel: newChan, ch: tracked, reqs: lib.reqs}, ctx)
+		ssh.DefaultSessionHandler(srv, conn, acceptedChannel{NewChannel: newChan, ch: tracked, reqs: lib.reqs}, channelContext{ctx, tracked})
 	}()
 	s.filterRequests(ctx, g, tracked, reqs, lib)
 	lib.end()

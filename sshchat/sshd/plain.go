@@ -24,7 +24,7 @@ func (plainSink) finish()                    {}
 
 func (se *session) runPlain() {
 	go se.readPlain()
-	se.writeLoop(plainSink{chunkWriter{se.ssh}}, func(dst []byte, ev *chat.Event) []byte {
+	se.writeLoop(plainSink{chunkWriter{se.output()}}, func(dst []byte, ev *chat.Event) []byte {
 		return se.member.Render(dst, ev, false)
 	})
 }

@@ -2,8 +2,8 @@ package sshd
 
 import (
 	"errors"
-	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -23,58 +23,62 @@ import (
 // what a person types; when they press Enter, the typed line is erased again
 // so that it is shown once, as the room saw it. That erase must happen
 // before any other output lands below the echoed line, so the reader holds
-// mu from the moment input arrives until the erase is written, and releases
-// it only while it waits for input (in termConn.Read).
+// mu from the moment input arrives until the erase is gathered behind the
+// echo (in termConn, which keeps the order of everything written), and
+// releases it only while it waits for input (in termConn.Read).
 type screen struct {
 	mu    sync.Mutex
 	t     *term.Terminal
 	conn  *termConn
 	width int // the width the Terminal was last given; guarded by mu
 	pty   *ptyState
-	raw   io.Writer
 }
 
 // termConn is the io.ReadWriter beneath the Terminal: keys pass through the
-// translator on the way in. On the way out it can batch: Terminal.Write
-// makes several small writes (clear the prompt, each line and its CRLF,
-// redraw the prompt), and each would be an SSH packet and a syscall of its
-// own.
+// translator on the way in. On the way out it gathers: every write (the
+// Terminal's several small ones per update: clear the prompt, each line and
+// its CRLF, redraw the prompt; the reader's echo and its erase) is appended
+// to pending, and flush sends all of it as one write, one SSH packet and one
+// syscall. The chat writer flushes after each update; the reader's output
+// is flushed by Read, before it waits for keys, so a typed line's echo, its
+// erase and the next prompt leave together, and a key's echo is never held
+// back while the person waits for it.
 type termConn struct {
 	keys *termio.KeyReader
 	out  io.Writer
 	mu   *sync.Mutex // screen.mu, held by the reader except while it waits
 
-	// Guarded by mu.
-	batching bool
-	pending  *[]byte // a pooled buffer while batching
+	pending *[]byte // a pooled buffer while output waits for flush, else nil; guarded by mu
 }
 
 func (c *termConn) Read(p []byte) (int, error) {
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
 	c.mu.Unlock()
 	n, err := c.keys.Read(p)
 	c.mu.Lock()
 	return n, err
 }
 
+// Write gathers p for the next flush; it never fails (flush reports).
 func (c *termConn) Write(p []byte) (int, error) {
-	if c.batching {
-		*c.pending = append(*c.pending, p...)
-		return len(p), nil
+	if len(p) == 0 {
+		return 0, nil
 	}
-	return c.out.Write(p)
+	if c.pending == nil {
+		c.pending = getBuffer()
+	}
+	*c.pending = append(*c.pending, p...)
+	return len(p), nil
 }
 
-// batch runs fn with the Terminal's writes gathered into one write.
-func (c *termConn) batch(fn func() error) error {
-	c.pending = getBuffer()
-	c.batching = true
-	err := fn()
-	c.batching = false
-	if len(*c.pending) > 0 {
-		if _, werr := c.out.Write(*c.pending); err == nil {
-			err = werr
-		}
+// flush writes everything gathered in one write. Called with mu held.
+func (c *termConn) flush() error {
+	if c.pending == nil {
+		return nil
 	}
+	_, err := c.out.Write(*c.pending)
 	putBuffer(c.pending)
 	c.pending = nil
 	return err
@@ -99,11 +103,11 @@ func (se *session) runTerminal(st *ptyState) {
 
 // newScreen sets up the session's line editor.
 func (se *session) newScreen(st *ptyState) *screen {
-	sc := &screen{pty: st, raw: se.ssh}
+	sc := &screen{pty: st}
 	// x/term caps typed lines at 4096 runes but not pasted ones; the key
 	// reader bounds memory, the hub refuses what is over MaxLine.
 	keys := termio.NewKeyReader(se.ssh, 4*se.srv.hub.MaxLine()+1024)
-	sc.conn = &termConn{keys: keys, out: chunkWriter{se.ssh}, mu: &sc.mu}
+	sc.conn = &termConn{keys: keys, out: chunkWriter{se.output()}, mu: &sc.mu}
 	sc.t = term.NewTerminal(sc.conn, prompt(se.member))
 	sc.t.History = &lineHistory{}
 	hub, m := se.srv.hub, se.member
@@ -119,10 +123,8 @@ func (se *session) newScreen(st *ptyState) *screen {
 func (sc *screen) write(p []byte) error {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	return sc.conn.batch(func() error {
-		_, err := sc.t.Write(p)
-		return err
-	})
+	_, _ = sc.t.Write(p) // gathered by sc.conn, which cannot fail
+	return sc.conn.flush()
 }
 
 func (sc *screen) windows() <-chan ssh.Window { return sc.pty.takeWindows() }
@@ -133,15 +135,17 @@ func (sc *screen) resize(win ssh.Window) error {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.width = w
-	return sc.conn.batch(func() error { return sc.t.SetSize(w, h) })
+	_ = sc.t.SetSize(w, h) // gathered by sc.conn, which cannot fail
+	return sc.conn.flush()
 }
 
 // finish clears the prompt so the client's own closing message starts on a
-// clean line.
+// clean line, after whatever the reader left gathered.
 func (sc *screen) finish() {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	_, _ = sc.raw.Write([]byte("\r\x1b[K"))
+	_, _ = sc.conn.Write([]byte("\r\x1b[K"))
+	_ = sc.conn.flush()
 }
 
 func (se *session) readTerminal(sc *screen) {
@@ -181,7 +185,10 @@ func (se *session) readTerminal(sc *screen) {
 func (sc *screen) eraseEcho(prompt, line string) {
 	cols := uniseg.StringWidth(prompt) + uniseg.StringWidth(line)
 	rows := cols/sc.width + 1
-	_, _ = sc.conn.Write(fmt.Appendf(nil, "\x1b[%dA\r\x1b[J", rows))
+	var seq [24]byte
+	b := append(seq[:0], "\x1b["...)
+	b = strconv.AppendInt(b, int64(rows), 10)
+	_, _ = sc.conn.Write(append(b, "A\r\x1b[J"...))
 }
 
 // maxHistory is how many typed lines Up/Down can recall.
