@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/sshchat/sshchat/sshchat/natsjs"
 	"github.com/sshchat/sshchat/sshchat/store"
@@ -64,6 +65,11 @@ type markerShare struct {
 	wake chan struct{} // buffered 1: rounds coalesce
 	stop chan struct{}
 	done chan struct{}
+	// ctx is every round's context; close cancels it after
+	// markerCloseWait, so a round stuck on a NATS that does not answer
+	// (each key may wait markerWriteWait) cannot hold up Close.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 func newMarkerShare(b *natsjs.Bucket, log *slog.Logger) *markerShare {
@@ -71,6 +77,7 @@ func newMarkerShare(b *natsjs.Bucket, log *slog.Logger) *markerShare {
 		bucket: b, log: log, pending: map[string]sharedMarkers{},
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
+	ms.ctx, ms.cancel = context.WithCancel(context.Background())
 	go ms.run()
 	return ms
 }
@@ -122,9 +129,9 @@ func (ms *markerShare) run() {
 	for {
 		select {
 		case <-ms.wake:
-			ms.round(context.Background())
+			ms.round(ms.ctx)
 		case <-ms.stop:
-			ctx, cancel := context.WithTimeout(context.Background(), markerCloseWait)
+			ctx, cancel := context.WithTimeout(ms.ctx, markerCloseWait)
 			ms.round(ctx)
 			cancel()
 			return
@@ -188,8 +195,12 @@ func (ms *markerShare) write(ctx context.Context, key string, marks sharedMarker
 	})
 }
 
-// close writes what is pending (within markerCloseWait) and stops.
+// close writes what is pending and stops, within about markerCloseWait
+// whatever NATS does: a round still at work then is cancelled.
 func (ms *markerShare) close() {
 	close(ms.stop)
+	t := time.AfterFunc(markerCloseWait, ms.cancel)
 	<-ms.done
+	t.Stop()
+	ms.cancel()
 }
