@@ -22,25 +22,33 @@ var themes = []string{ThemeDefault, ThemeMono}
 // loadPrefs builds a joining member's preferences: what their key saved,
 // then what their client says for this session (TZ).
 func (h *Hub) loadPrefs(id Identity) *Prefs {
-	p := defaultPrefs()
+	var saved map[string]string
 	if id.Fingerprint != "" {
 		ctx, cancel := h.ctx()
-		saved, err := h.store.Prefs(ctx, id.Fingerprint)
+		var err error
+		saved, err = h.store.Prefs(ctx, id.Fingerprint)
 		cancel()
 		if err != nil {
 			h.log.Error("load preferences", "fingerprint", id.Fingerprint, "err", err)
 		}
-		if t := saved[prefTheme]; t == ThemeMono || t == ThemeDefault {
-			p.Theme = t
-		}
-		p.Timestamps = saved[prefTimestamp] == "on"
-		if loc, err := parseZone(saved[prefTZ]); err == nil {
-			p.Zone = loc
-		}
-		for mode, name := range bellNames {
-			if saved[prefBell] == name {
-				p.Bell = mode
-			}
+	}
+	return prefsFrom(saved, id)
+}
+
+// prefsFrom builds preferences from what a key saved (nil for a guest)
+// and what the client says for this session (TZ).
+func prefsFrom(saved map[string]string, id Identity) *Prefs {
+	p := defaultPrefs()
+	if t := saved[prefTheme]; t == ThemeMono || t == ThemeDefault {
+		p.Theme = t
+	}
+	p.Timestamps = saved[prefTimestamp] == "on"
+	if loc, err := parseZone(saved[prefTZ]); err == nil {
+		p.Zone = loc
+	}
+	for mode, name := range bellNames {
+		if saved[prefBell] == name {
+			p.Bell = mode
 		}
 	}
 	if id.TZ != "" {

@@ -124,6 +124,7 @@ type Hub struct {
 	unreadAsks          askLimiter     // when each key last asked /unread (catchup.go)
 	loginSummaries      summaryLimiter // each key's allowance of login summaries (login_summary.go)
 	ignores             ignoreEdits    // changes of ignore lists, one at a time (ignore_edits.go)
+	prefsReloads        prefsReloads   // keys whose preferences changed on another node (prefs_remote.go)
 
 	stop    chan struct{}
 	stopped sync.Once
