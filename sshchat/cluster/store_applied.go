@@ -39,6 +39,11 @@ type appliedMark struct {
 	failed uint64
 	// changed is closed (and replaced) whenever through moves.
 	changed chan struct{}
+	// stalled: a wait timed out with the mark at stalledAt. Until the
+	// mark moves past it, waits give up at once: one line stuck in the
+	// local store must cost live delivery one timeout, not one per line.
+	stalled   bool
+	stalledAt uint64
 }
 
 func newAppliedMark(from uint64) *appliedMark {
@@ -103,18 +108,26 @@ func (a *appliedMark) savable() uint64 {
 }
 
 // wait waits until the mark reaches seq, at most timeout or until stop
-// is closed, and reports whether it did.
+// is closed, and reports whether it did. After a timeout it does not wait
+// again until the mark moves (see stalled).
 func (a *appliedMark) wait(seq uint64, timeout time.Duration, stop <-chan struct{}) bool {
 	var timer *time.Timer
 	for {
 		a.mu.Lock()
 		through, changed := a.through, a.changed
+		if a.stalled && through != a.stalledAt {
+			a.stalled = false // the mark moved: wait again from now on
+		}
+		stalled := a.stalled
 		a.mu.Unlock()
 		if through >= seq {
 			if timer != nil {
 				timer.Stop()
 			}
 			return true
+		}
+		if stalled {
+			return false
 		}
 		if timer == nil {
 			timer = time.NewTimer(timeout)
@@ -123,6 +136,9 @@ func (a *appliedMark) wait(seq uint64, timeout time.Duration, stop <-chan struct
 		select {
 		case <-changed:
 		case <-timer.C:
+			a.mu.Lock()
+			a.stalled, a.stalledAt = true, a.through
+			a.mu.Unlock()
 			return false
 		case <-stop:
 			return false
