@@ -93,6 +93,7 @@ func (h *Hub) unloadForRemoval(name string) (inside []*Member, loaded *Room) {
 	// again rather than put a removed room in memory (roomload.go), where
 	// a tail would watch it forever.
 	h.roomGeneration++
+	h.roomRemovals++
 	h.mu.Unlock()
 	if r == nil || !h.unloadRoom(r, true) {
 		return nil, nil

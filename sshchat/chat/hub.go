@@ -111,8 +111,11 @@ type Hub struct {
 	closing  bool
 	guestSeq int
 	// roomGeneration counts rooms that left memory (under mu): a room read
-	// from the store while one left is read again.
+	// from the store while one left is read again. roomRemovals counts
+	// only removals (/rmroom): a load that overlapped one always reads
+	// again, however many evictions used up its retries.
 	roomGeneration uint64
+	roomRemovals   uint64
 	roomLoads      map[string]chan struct{} // by FoldRoom: loads under way, closed when done
 
 	roomCount           atomic.Int64 // rooms in the store, for MaxRooms

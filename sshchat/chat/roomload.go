@@ -71,6 +71,10 @@ func (h *Hub) roomFor(name string, by *roomCreator) (*Room, error) {
 	}
 }
 
+// maxReloadsAfterRemoval bounds the reads of a load that keeps meeting
+// removals (operators only): far above what one /rmroom needs.
+const maxReloadsAfterRemoval = 50
+
 // loadRoom reads the room called name from the store (creating it for by,
 // if by is not nil and it does not exist) and puts it in the hub's map,
 // held once for the caller. Only one loadRoom of a name runs at a time.
@@ -78,7 +82,7 @@ func (h *Hub) loadRoom(name string, by *roomCreator) (*Room, error) {
 	fold := FoldRoom(name)
 	for attempt := 0; ; attempt++ {
 		h.mu.Lock()
-		generation := h.roomGeneration
+		generation, removals := h.roomGeneration, h.roomRemovals
 		h.mu.Unlock()
 
 		info, created, err := h.findOrCreateRoom(name, by)
@@ -93,10 +97,11 @@ func (h *Hub) loadRoom(name string, by *roomCreator) (*Room, error) {
 		}
 
 		h.mu.Lock()
-		if h.roomGeneration != generation && attempt < 3 && !created {
+		removed := h.roomRemovals != removals
+		if !created && (removed && attempt < maxReloadsAfterRemoval || h.roomGeneration != generation && attempt < 3) {
 			// A room left memory while we read the store: if it was
 			// this one, its last lines may have been committed after
-			// our read. Read again.
+			// our read, or it was removed. Read again.
 			h.mu.Unlock()
 			continue
 		}
