@@ -48,8 +48,7 @@ func TestConcurrentIgnoresOverSSHLoseNoEntry(t *testing.T) {
 	}
 	for s, c := range sessions {
 		c.Send("/ignore")
-		list := c.WaitFor("*** You ignore: ")
-		list = list[strings.LastIndex(list, "*** You ignore: "):]
+		list := wholeLine(c, "*** You ignore: ")
 		if lost := missingKeys(list, want); lost > 0 {
 			t.Errorf("session %d lost %d of %d entries", s, lost, len(want))
 		}
@@ -58,10 +57,21 @@ func TestConcurrentIgnoresOverSSHLoseNoEntry(t *testing.T) {
 	srv = restart(t, srv, sessions...)
 	again := dialWelcome(t, srv.Addr, sshchattest.Options{User: "alice", Key: key})
 	again.Send("/ignore")
-	list := again.WaitFor("*** You ignore: ")
+	list := wholeLine(again, "*** You ignore: ")
 	if lost := missingKeys(list, want); lost > 0 {
 		t.Errorf("after a restart the key's list lost %d of %d entries", lost, len(want))
 	}
+}
+
+// wholeLine waits for the last line starting with prefix to arrive whole
+// (a long line can come in several writes) and returns it.
+func wholeLine(c *sshchattest.Client, prefix string) string {
+	text := c.WaitUntil("a whole line "+prefix, func(text string) bool {
+		i := strings.LastIndex(text, prefix)
+		return i >= 0 && strings.Contains(text[i:], "\n")
+	})
+	text = text[strings.LastIndex(text, prefix):]
+	return text[:strings.Index(text, "\n")]
 }
 
 // missingKeys counts the keys of want that text does not name.
