@@ -19,17 +19,27 @@ const (
 
 var themes = []string{ThemeDefault, ThemeMono}
 
-// loadPrefs builds a joining member's preferences: what their key saved,
-// then what their client says for this session (TZ).
-func (h *Hub) loadPrefs(id Identity) *Prefs {
+// savedPrefs reads what key saved, once per join: the preferences and the
+// ignore list both come from this one read (nil for a guest, or when the
+// store fails: then the defaults apply).
+func (h *Hub) savedPrefs(key string) map[string]string {
+	if key == "" {
+		return nil
+	}
+	ctx, cancel := h.ctx()
+	saved, err := h.store.Prefs(ctx, key)
+	cancel()
+	if err != nil {
+		h.log.Error("load preferences", "fingerprint", key, "err", err)
+	}
+	return saved
+}
+
+// prefsFrom builds a member's preferences: what their key saved, then what
+// their client says for this session (TZ).
+func prefsFrom(id Identity, saved map[string]string) *Prefs {
 	p := defaultPrefs()
 	if id.Fingerprint != "" {
-		ctx, cancel := h.ctx()
-		saved, err := h.store.Prefs(ctx, id.Fingerprint)
-		cancel()
-		if err != nil {
-			h.log.Error("load preferences", "fingerprint", id.Fingerprint, "err", err)
-		}
 		if t := saved[prefTheme]; t == ThemeMono || t == ThemeDefault {
 			p.Theme = t
 		}

@@ -27,8 +27,9 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	}
 	m.lastActive.Store(now.UnixNano())
 	m.colour = id.Terminal && !id.NoColor
-	m.prefs.Store(h.loadPrefs(id))
-	h.loadIgnored(m)
+	saved := h.savedPrefs(id.Fingerprint) // one read for prefs and ignore list
+	m.prefs.Store(prefsFrom(id, saved))
+	loadIgnored(m, saved)
 
 	wanted := sanitize.Nick(id.User)
 	candidates, why := h.nickCandidates(wanted, m.key(), id.Addr)
