@@ -265,10 +265,7 @@ func (r *Room) joinCatchingUp(m *Member, news *roomNews) {
 	r.index[m] = len(r.members)
 	r.members = append(r.members, m)
 	m.marks.mu.Lock()
-	if m.marks.shown == nil {
-		m.marks.shown = make(map[string]uint64)
-	}
-	m.marks.shown[r.name] = max(m.marks.shown[r.name], r.delivered)
+	m.marks.shown.raise(r.name, r.delivered)
 	m.marks.mu.Unlock()
 }
 

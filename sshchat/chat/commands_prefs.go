@@ -19,36 +19,38 @@ const (
 
 var themes = []string{ThemeDefault, ThemeMono}
 
-// loadPrefs builds a joining member's preferences: what their key saved,
-// then what their client says for this session (TZ).
-func (h *Hub) loadPrefs(id Identity) *Prefs {
-	var saved map[string]string
-	if id.Fingerprint != "" {
-		ctx, cancel := h.ctx()
-		var err error
-		saved, err = h.store.Prefs(ctx, id.Fingerprint)
-		cancel()
-		if err != nil {
-			h.log.Error("load preferences", "fingerprint", id.Fingerprint, "err", err)
-		}
+// savedPrefs reads what key saved, once per join: the preferences and the
+// ignore list both come from this one read (nil for a guest, or when the
+// store fails: then the defaults apply).
+func (h *Hub) savedPrefs(key string) map[string]string {
+	if key == "" {
+		return nil
 	}
-	return prefsFrom(saved, id)
+	ctx, cancel := h.ctx()
+	saved, err := h.store.Prefs(ctx, key)
+	cancel()
+	if err != nil {
+		h.log.Error("load preferences", "fingerprint", key, "err", err)
+	}
+	return saved
 }
 
-// prefsFrom builds preferences from what a key saved (nil for a guest)
-// and what the client says for this session (TZ).
-func prefsFrom(saved map[string]string, id Identity) *Prefs {
+// prefsFrom builds a member's preferences: what their key saved, then what
+// their client says for this session (TZ).
+func prefsFrom(id Identity, saved map[string]string) *Prefs {
 	p := defaultPrefs()
-	if t := saved[prefTheme]; t == ThemeMono || t == ThemeDefault {
-		p.Theme = t
-	}
-	p.Timestamps = saved[prefTimestamp] == "on"
-	if loc, err := parseZone(saved[prefTZ]); err == nil {
-		p.Zone = loc
-	}
-	for mode, name := range bellNames {
-		if saved[prefBell] == name {
-			p.Bell = mode
+	if id.Fingerprint != "" {
+		if t := saved[prefTheme]; t == ThemeMono || t == ThemeDefault {
+			p.Theme = t
+		}
+		p.Timestamps = saved[prefTimestamp] == "on"
+		if loc, err := parseZone(saved[prefTZ]); err == nil {
+			p.Zone = loc
+		}
+		for mode, name := range bellNames {
+			if saved[prefBell] == name {
+				p.Bell = mode
+			}
 		}
 	}
 	if id.TZ != "" {

@@ -245,7 +245,7 @@ func (h *Hub) Online() int {
 }
 
 func (h *Hub) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), storeTimeout)
+	return newStoreCtx(storeTimeout) // a timer only if the store waits on Done (storectx.go)
 }
 
 // Shutdown tells every member that the server is going down and ends their

@@ -10,17 +10,11 @@ import (
 
 const prefIgnore = "ignore"
 
-// loadIgnored gives a joining keyed member the ignore list their key saved.
-func (h *Hub) loadIgnored(m *Member) {
-	if m.key() == "" {
-		return
-	}
-	ctx, cancel := h.ctx()
-	saved, err := h.store.Prefs(ctx, m.key())
-	cancel()
-	if err != nil {
-		h.log.Error("load ignore list", "fingerprint", m.key(), "err", err)
-		return
+// loadIgnored gives a joining keyed member the ignore list their key saved
+// (saved: what savedPrefs read).
+func loadIgnored(m *Member, saved map[string]string) {
+	if m.key() == "" || saved[prefIgnore] == "" {
+		return // nothing to make a set for: most keys ignore no one
 	}
 	set := make(map[string]bool)
 	for _, k := range strings.Fields(saved[prefIgnore]) {

@@ -27,11 +27,12 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	}
 	m.lastActive.Store(now.UnixNano())
 	m.colour = id.Terminal && !id.NoColor
-	m.prefs.Store(h.loadPrefs(id))
-	h.loadIgnored(m)
+	saved := h.savedPrefs(id.Fingerprint) // one read for prefs and ignore list
+	m.prefs.Store(prefsFrom(id, saved))
+	loadIgnored(m, saved)
 
 	wanted := sanitize.Nick(id.User)
-	candidates, why := h.nickCandidates(wanted, m.key(), id.Addr)
+	candidates, why, mayOwn := h.nickCandidates(wanted, m.key(), id.Addr)
 	claimed := h.claimOnline(m, candidates)
 	nick, online, err := h.register(m, claimed, false)
 	if err == nil && nick == "" {
@@ -47,7 +48,11 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 	}
 	h.adoptIgnored(m) // a change made while we read the store did not reach us
 	room := m.Room()
-	h.recordJoinSeen(m)
+	if mayOwn {
+		// Last seen is kept only on an owned nick: for a key that owns
+		// none (a new key borrowing a name) the write would change nothing.
+		h.recordJoinSeen(m)
+	}
 
 	h.log.Info("join", "nick", nick, "fingerprint", KeyOrGuest(id.Fingerprint), "addr", id.Addr)
 	h.welcome(m, wanted, nick, why, online)
@@ -62,9 +67,11 @@ func (h *Hub) Join(id Identity, peer Peer) (*Member, error) {
 
 // nickCandidates lists the nicks a member may get, best first, after
 // asking the store who owns them. why explains a refusal of wanted.
-func (h *Hub) nickCandidates(wanted, key, addr string) (candidates []string, why string) {
+// mayOwn is false when the key is known to own no nick, even after this
+// join's claim.
+func (h *Hub) nickCandidates(wanted, key, addr string) (candidates []string, why string, mayOwn bool) {
 	if key == "" {
-		return nil, "" // guests are Guest-N
+		return nil, "", false // guests are Guest-N
 	}
 	ctx, cancel := h.ctx()
 	defer cancel()
@@ -83,6 +90,7 @@ func (h *Hub) nickCandidates(wanted, key, addr string) (candidates []string, why
 	// is used if no key owns it.
 	owned, err := h.store.OwnedNick(ctx, key)
 	ownsKnown := err == nil
+	claimed := false
 	if err != nil {
 		h.log.Error("look up owned nick", "err", err)
 	}
@@ -112,6 +120,7 @@ func (h *Hub) nickCandidates(wanted, key, addr string) (candidates []string, why
 			h.log.Error("claim nick", "nick", wanted, "err", err)
 		case owner == key:
 			candidates = append(candidates, wanted)
+			claimed = true
 		default:
 			why = wanted + " belongs to someone else's key"
 		}
@@ -133,7 +142,7 @@ func (h *Hub) nickCandidates(wanted, key, addr string) (candidates []string, why
 	if owned != "" && len(candidates) == 0 {
 		candidates = append(candidates, owned)
 	}
-	return candidates, why
+	return candidates, why, !ownsKnown || owned != "" || claimed
 }
 
 // numberedNicks lists wanted_2 … wanted_9 that no other key owns, for a

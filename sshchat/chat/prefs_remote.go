@@ -111,7 +111,7 @@ func (h *Hub) applyPrefsReload(key string) {
 		}
 	}
 	for _, m := range members {
-		m.prefs.Store(prefsFrom(saved, m.identity))
+		m.prefs.Store(prefsFrom(m.identity, saved)) // the read above, not one per session
 	}
 	// Ignore lists change under ignoreEdits.mu (ignore_edits.go): a reload
 	// must not overwrite an edit made here since the store was read. While

@@ -5,10 +5,12 @@ import (
 	"unicode/utf8"
 )
 
-// readSize is how much KeyReader asks the underlying reader for at once.
-// x/term reads at most 256 bytes at a time, so this is plenty; it is small
-// because every connected terminal holds one (memory per session is what
-// limits how many people a server can carry).
+// readSize is the most KeyReader asks the underlying reader for at once.
+// x/term reads at most 256 bytes at a time, so this is plenty. KeyReader
+// reads into the caller's buffer (x/term's own), not one of its own: every
+// connected terminal holds a KeyReader, and an idle one waits in that read
+// for days (memory per session is what limits how many people a server
+// can carry).
 const readSize = 256
 
 // space replaces a TAB inside a paste: x/term would insert the raw TAB, whose
@@ -46,11 +48,12 @@ type KeyReader struct {
 	r   io.Reader
 	max int
 
-	in     [readSize + maxHeld]byte
-	held   int    // length of an incomplete sequence kept at the start of in
-	out    []byte // translation of the last chunk read (reused buffer)
-	unread []byte // the part of out not yet returned to the caller
-	err    error  // error from r, returned once unread is drained
+	held   [maxHeld]byte // an incomplete sequence, completed by the next read
+	nheld  int           // its length
+	joined []byte        // held bytes and the read after them (made on the first split sequence, reused)
+	out    []byte        // translation of the last chunk read (reused buffer)
+	unread []byte        // the part of out not yet returned to the caller
+	err    error         // error from r, returned once unread is drained
 
 	paste     bool // between ESC[200~ and ESC[201~, as x/term sees it
 	lineBytes int  // text bytes forwarded since the last CR or LF
@@ -76,11 +79,17 @@ func (k *KeyReader) Read(p []byte) (int, error) {
 		if k.err != nil {
 			return 0, k.err
 		}
-		n, err := k.r.Read(k.in[k.held : k.held+readSize])
-		data := k.in[:k.held+n]
+		// Read into p: it is translated into out before out is copied
+		// back into it.
+		n, err := k.r.Read(p[:min(len(p), readSize)])
+		data := p[:n]
+		if k.nheld > 0 {
+			k.joined = append(append(k.joined[:0], k.held[:k.nheld]...), data...)
+			data = k.joined
+		}
 		k.out = k.out[:0]
 		done := k.translate(data, err != nil)
-		k.held = copy(k.in[:], data[done:])
+		k.nheld = copy(k.held[:], data[done:])
 		if len(k.out) > 0 {
 			k.lastCR = k.out[len(k.out)-1] == '\r'
 		}

@@ -53,13 +53,14 @@ func (s *Store) OwnedNick(ctx context.Context, key string) (string, error) {
 	return s.lookup(ctx, "nick of "+key, `SELECT nick FROM nicks WHERE key = ?`, key)
 }
 
-// lookup returns the one string query selects, or "" if no row.
+// lookup returns the one string query selects, or "" if no row: a point
+// read (pointCtx).
 func (s *Store) lookup(ctx context.Context, what, query string, args ...any) (string, error) {
 	if err := s.usable(); err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
 	var v string
-	err := s.rdb.QueryRowContext(ctx, query, args...).Scan(&v)
+	err := s.pointRow(ctx, query, args...).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -46,7 +46,7 @@ func (s *Store) LookalikeOwner(ctx context.Context, nick, exceptKey string) (own
 	if err := s.usable(); err != nil {
 		return "", "", fmt.Errorf("look-alikes of %s: %w", nick, err)
 	}
-	err = s.rdb.QueryRowContext(ctx, `SELECT nick, key FROM nicks WHERE `+skeletonFunc+`(nick) = ? AND key <> ? LIMIT 1`,
+	err = s.pointRow(ctx, `SELECT nick, key FROM nicks WHERE `+skeletonFunc+`(nick) = ? AND key <> ? LIMIT 1`,
 		sanitize.Skeleton(nick), exceptKey).Scan(&owned, &key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", nil

@@ -48,7 +48,7 @@ func (s *Store) SaveOffline(ctx context.Context, m store.Message) error {
 // PeekOffline returns the private messages kept for toKey, oldest first,
 // with their MailboxIDs; they stay kept until DeleteOffline.
 func (s *Store) PeekOffline(ctx context.Context, toKey string) ([]store.Message, error) {
-	rows, err := s.query(ctx, "read offline messages", `SELECT id, time, kind, from_nick, from_key, from_addr, to_nick, text
+	rows, err := s.pointQuery(ctx, "read offline messages", `SELECT id, time, kind, from_nick, from_key, from_addr, to_nick, text
 		FROM offline WHERE to_key = ? ORDER BY id LIMIT ?`, toKey, store.MaxOffline)
 	if err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ func (s *Store) ReadMarkers(ctx context.Context, key string, limit int) ([]store
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.query(ctx, "read markers", `SELECT r.name, m.seq, COALESCE(q.seq, 0), m.updated
+	rows, err := s.pointQuery(ctx, "read markers", `SELECT r.name, m.seq, COALESCE(q.seq, 0), m.updated
 		FROM markers m JOIN rooms r ON r.fold = m.fold LEFT JOIN room_seq q ON q.room = r.name
 		WHERE m.key = ? ORDER BY m.updated DESC, m.fold LIMIT ?`, key, limit)
 	if err != nil {

@@ -47,7 +47,7 @@ func (s *Store) LoadRooms(ctx context.Context) ([]store.RoomInfo, error) {
 
 // Prefs returns every setting of key.
 func (s *Store) Prefs(ctx context.Context, key string) (map[string]string, error) {
-	rows, err := s.query(ctx, "preferences of "+key, `SELECT name, value FROM prefs WHERE key = ?`, key)
+	rows, err := s.pointQuery(ctx, "preferences of "+key, `SELECT name, value FROM prefs WHERE key = ?`, key)
 	if err != nil {
 		return nil, err
 	}
