@@ -23,19 +23,20 @@ import (
 //	x/crypto/ssh        mux.loop, handshakeTransport.readLoop and kexLoop
 //	charmbracelet/ssh   Server.HandleConn, Server.handleRequests (global
 //	                    requests)
-//	sshchat/sshd        sessionChannel (the channel's request filter, the
-//	                    only reader of its requests once the session runs),
-//	                    the session handler (the member's writer) and its
-//	                    reader (readTerminal or the plain line reader)
+//	sshchat/sshd        the session handler (the member's writer, which
+//	                    also answers the channel's requests once the
+//	                    session runs) and its reader (readTerminal or the
+//	                    plain line reader)
 //
 // Five are the library's. The library's own session request loop
-// (session.handleRequests) ends when the session starts: the filter
-// answers what comes after (window changes included) itself. Lower these when a goroutine goes; a test failing
+// (session.handleRequests) and the channel's request filter
+// (sessionChannel) end when the session starts: the writer answers what
+// comes after (window changes included). Lower these when a goroutine goes; a test failing
 // here means a goroutine per session was added: say why it is worth 10,000
 // goroutines (the failure lists the count per function).
 const (
-	maxServerGoroutinesPerPtySession   = 8
-	maxServerGoroutinesPerPlainSession = 8
+	maxServerGoroutinesPerPtySession   = 7
+	maxServerGoroutinesPerPlainSession = 7
 )
 
 // TestIdleSessionsDoNotGrowServerGoroutines counts the server's goroutines

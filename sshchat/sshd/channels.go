@@ -24,10 +24,11 @@ const maxChannelsPerConn = 8
 //
 // The library's request loop (DefaultSessionHandler) runs only until the
 // session starts: the filter forwards it the requests that set the session
-// up (env, pty-req, then shell or exec) and then ends its stream, and from
-// then on answers every request itself (window changes go straight to the
-// session's ptyState). So an idle session costs one goroutine here, the
-// filter, instead of the filter and the library's loop.
+// up (env, pty-req, then shell or exec) and then ends its stream, and hands
+// the channel's requests to the session's handler (channelRequests), whose
+// writer answers them (window changes go straight to the session's
+// ptyState). So an idle session keeps no goroutine here: neither the
+// filter nor the library's loop.
 func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan gossh.NewChannel, ctx ssh.Context) {
 	defer s.recoverPanic("session channel")
 	g, ok := ctx.Value(connKey{}).(*guardedConn)
@@ -46,19 +47,25 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 		_ = newChan.Reject(gossh.ResourceShortage, fmt.Sprintf("sshchat: at most %d channels per connection", maxChannelsPerConn))
 		return
 	}
-	defer g.channelClosed()
+	handedOff := false
+	defer func() {
+		if !handedOff { // else the requests' last owner does (channelRequests.drain)
+			g.channelClosed()
+		}
+	}()
 	ch, reqs, err := newChan.Accept()
 	if err != nil {
 		return
 	}
 	tracked := &trackedChannel{Channel: ch, done: make(chan struct{})}
+	tracked.requests = &channelRequests{srv: s, g: g, ch: tracked, in: reqs}
 	lib := &libraryLoop{reqs: make(chan *gossh.Request), done: make(chan struct{})}
 	go func() {
 		defer close(lib.done)
 		defer s.recoverPanic("session requests")
 		ssh.DefaultSessionHandler(srv, conn, acceptedChannel{NewChannel: newChan, ch: tracked, reqs: lib.reqs}, channelContext{ctx, tracked})
 	}()
-	s.filterRequests(ctx, g, tracked, reqs, lib)
+	handedOff = s.filterRequests(ctx, tracked.requests, lib)
 	lib.end()
 	lib.wait()
 }
@@ -89,29 +96,36 @@ func (l *libraryLoop) wait() {
 	}
 }
 
-// filterRequests passes the channel's requests that f allows on to the
-// library's loop until the session starts, answers the others itself
-// (window changes it applies to the session's ptyState), and returns when
-// the channel's requests end. A channel that has not started a shell or
-// command within the handshake timeout closes its connection: it only
-// holds resources.
-func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChannel, in <-chan *gossh.Request, lib *libraryLoop) {
-	var f requestFilter
+// filterRequests passes the channel's requests that the filter allows on
+// to the library's loop until the session starts, and answers the others
+// itself (window changes it applies to the session's ptyState). Once the
+// shell or command reached the library's loop, whose handler takes the
+// requests over, it returns true. Otherwise (the start never came, or the
+// channel or connection closed before the library took it) it answers
+// every request until the channel's requests end and returns false. A
+// channel that has not started a shell or command within the handshake
+// timeout closes its connection: it only holds resources.
+func (s *Server) filterRequests(ctx ssh.Context, r *channelRequests, lib *libraryLoop) (handedOff bool) {
+	f, ch, g := &r.f, r.ch, r.g
 	startBy := &startDeadline{t: time.NewTimer(s.cfg.HandshakeTimeout)}
 	defer startBy.stop()
 	for {
 		var req *gossh.Request
 		select {
-		case r, ok := <-in:
+		case rq, ok := <-r.in:
 			if !ok {
-				return
+				return false
 			}
-			req = r
+			req = rq
 		case <-startBy.c():
 			if !f.started {
 				s.log.Info("session channel not started in time", "addr", g.RemoteAddr().String())
 				g.Close()
 			}
+			continue
+		}
+		if f.started { // a start the library never took, or an exec refused as too long
+			r.afterStart(req)
 			continue
 		}
 		f.ended = f.ended || ch.isClosed()
@@ -121,11 +135,7 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 			case "window-change":
 				// Never the library's: its loop blocks on a window change
 				// nobody drains, and it has ended once the session runs.
-				w, ok := parseWindow(req.Payload)
-				if ok && ch.pty != nil {
-					ch.pty.changed(w)
-				}
-				_ = req.Reply(ok, nil)
+				r.windowChange(req)
 				continue
 			case "pty-req":
 				// The session's terminal state, made here so that window
@@ -137,33 +147,31 @@ func (s *Server) filterRequests(ctx ssh.Context, g *guardedConn, ch *trackedChan
 			if f.started {
 				startBy.stop()
 			}
-			if lib.ended { // a request that sets up a session that is set up
-				_ = req.Reply(false, nil)
-				continue
-			}
 			select {
 			case lib.reqs <- req:
+				if f.started {
+					// The shell or command was the library's last request:
+					// its loop starts the session's handler, which owns the
+					// requests from now on, and returns.
+					lib.end()
+					select {
+					case <-lib.done:
+					case <-ctx.Done():
+					}
+					return true
+				}
 			case <-ch.done:
 				_ = req.Reply(false, nil)
 			case <-ctx.Done():
 				_ = req.Reply(false, nil)
 			}
-			if f.started {
-				// The shell or command was the library's last request:
-				// its loop starts the session and returns.
+			if f.started { // the library did not take the start: no handler runs
 				lib.end()
-				select {
-				case <-lib.done:
-					lib.wait() // returns at once
-				case <-ctx.Done():
-				}
 			}
 		case refuseReq:
 			_ = req.Reply(false, nil)
 		case closeConn:
-			_ = req.Reply(false, nil)
-			s.log.Warn("connection closed: too many refused requests", "addr", g.RemoteAddr().String(), "type", req.Type)
-			g.Close()
+			r.tooManyRefused(req)
 		case commandTooLong:
 			startBy.stop()
 			f.ended = true
@@ -217,7 +225,8 @@ func (c *guardedConn) channelClosed() {
 
 // trackedChannel notes that the server closed the channel (the session
 // ended), after which the filter refuses every request. It also carries
-// the session's ptyState from the filter to ptyRequest.
+// the session's ptyState from the filter to ptyRequest, and the channel's
+// requests from the filter to the session's handler.
 type trackedChannel struct {
 	gossh.Channel
 	done      chan struct{} // closed by Close
@@ -225,33 +234,45 @@ type trackedChannel struct {
 	// pty is set by the filter before it forwards the pty-req, so the
 	// library's goroutine reads it after (the forwarding is a channel send).
 	pty *ptyState
+	// requests is set before the library's loop starts; the session's
+	// handler takes it over (requestsOf) once the filter returned.
+	requests *channelRequests
 }
 
-// ptyStateRequest is never sent: trackedChannel answers it itself with its
-// ptyState. The library's session hides the channel it embeds, and its
-// SendRequest is the channel's own; this is how ptyRequest, which gets
-// only the library's session, finds the state of its channel.
-const ptyStateRequest = "pty-state@sshchat.invalid"
+// channelRequest is never sent: trackedChannel answers it itself with
+// itself. The library's session hides the channel it embeds, and its
+// SendRequest is the channel's own; this is how ptyRequest and the session
+// handler, which get only the library's session, find their channel's
+// ptyState and requests.
+const channelRequest = "channel@sshchat.invalid"
 
-// ptyHandoff carries a ptyState out of SendRequest, as its error.
-type ptyHandoff struct{ st *ptyState }
+// channelHandoff carries a trackedChannel out of SendRequest, as its error.
+type channelHandoff struct{ ch *trackedChannel }
 
-func (*ptyHandoff) Error() string { return "sshchat: pty state handed over in-process" }
+func (*channelHandoff) Error() string { return "sshchat: channel handed over in-process" }
 
 func (c *trackedChannel) SendRequest(name string, wantReply bool, payload []byte) (bool, error) {
-	if name == ptyStateRequest {
-		return false, &ptyHandoff{st: c.pty}
+	if name == channelRequest {
+		return false, &channelHandoff{ch: c}
 	}
 	return c.Channel.SendRequest(name, wantReply, payload)
+}
+
+// trackedOf returns sess's channel, or nil if it is not a trackedChannel.
+func trackedOf(sess ssh.Session) *trackedChannel {
+	_, err := sess.SendRequest(channelRequest, false, nil)
+	var h *channelHandoff
+	if errors.As(err, &h) {
+		return h.ch
+	}
+	return nil
 }
 
 // ptyStateOf returns the ptyState the filter made for sess's channel, or
 // nil if sess's channel is not a trackedChannel.
 func ptyStateOf(sess ssh.Session) *ptyState {
-	_, err := sess.SendRequest(ptyStateRequest, false, nil)
-	var h *ptyHandoff
-	if errors.As(err, &h) {
-		return h.st
+	if ch := trackedOf(sess); ch != nil {
+		return ch.pty
 	}
 	return nil
 }

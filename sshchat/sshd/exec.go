@@ -30,6 +30,11 @@ func (s *Server) runExec(sess ssh.Session, conn net.Conn, id chat.Identity) {
 		return
 	}
 	s.log.Info("one-shot", "command", cmd.Kind.String(), "fingerprint", chat.KeyOrGuest(id.Fingerprint), "addr", id.Addr)
+	if cmd.Kind != execcmd.Tail {
+		// No writer loop answers this command's requests (a tail's does):
+		// a drain goroutine does, for the short while the command runs.
+		requestsOf(sess).release()
+	}
 	// The watchdog sees chat sessions and tails only: these writes are
 	// guarded here (a history in JSON can be several MiB, past the window
 	// of a client that stopped reading).
@@ -88,7 +93,7 @@ func (s *Server) tail(sess ssh.Session, conn net.Conn, id chat.Identity, cmd exe
 		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", err)
 		return exitFailed
 	}
-	se := &session{srv: s, ssh: sess, conn: conn}
+	se := &session{srv: s, ssh: sess, conn: conn, requests: requestsOf(sess)}
 	m, err := s.hub.Watch(id, cmd.Room, se)
 	if err != nil {
 		fmt.Fprintf(sess.Stderr(), "sshchat: %s\n", err)

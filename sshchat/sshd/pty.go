@@ -10,10 +10,11 @@ import (
 // Session.Pty races with window changes (charmbracelet/ssh#58), so the size
 // lives here.
 //
-// Window changes never reach the library: the channel's request filter
-// (filterRequests, the one goroutine that reads the channel's requests for
-// the session's whole life) applies them here and hands the latest to the
-// session's writer through changes, without ever blocking. The library's
+// Window changes never reach the library: whoever owns the channel's
+// requests (the filter before the start, then the session's writer, then a
+// drain goroutine after it: channelRequests) applies them here and hands
+// the latest to the session's writer through changes, without ever
+// blocking. The library's
 // own window channel, which must be drained or its request loop blocks,
 // only ever holds the pty-req's size in its buffer of one, so no goroutine
 // drains it and the library's request loop can end when the session
@@ -31,8 +32,8 @@ func newPtyState(w ssh.Window) *ptyState {
 }
 
 // changed records a window change and queues it for the writer, replacing
-// one it has not taken yet. Only the channel's request filter calls it, so
-// the loop ends by its second turn.
+// one it has not taken yet. Only the owner of the channel's requests calls
+// it (one goroutine at a time), so the loop ends by its second turn.
 func (p *ptyState) changed(w ssh.Window) {
 	p.setSize(w)
 	for {

@@ -27,6 +27,9 @@ type session struct {
 	ssh    ssh.Session
 	conn   net.Conn
 	member *chat.Member
+	// requests are the channel's requests, which the writer answers
+	// (writeLoop); nil if the channel is not one of sessionChannel's.
+	requests *channelRequests
 
 	// writingSince is when the current write to the client began (unix
 	// nanoseconds), or 0 between writes; the watchdog reads it.
@@ -42,6 +45,9 @@ func (se *session) Disconnect(string) { se.conn.Close() }
 // a chat member. wish's own chain ends in a no-op, so next is not called.
 func (s *Server) sessionMiddleware(ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		// The handler owns its channel's requests from the start; when it
+		// is done with them a drain goroutine answers the rest.
+		defer requestsOf(sess).release()
 		defer s.recoverPanic("session")
 		s.handleSession(sess)
 	}
@@ -148,7 +154,7 @@ func (s *Server) startSession(sess ssh.Session) (ms *memberSession) {
 	if isPty {
 		id.Width = func() int { w, _ := st.dims(); return w }
 	}
-	se := &session{srv: s, ssh: sess, conn: conn}
+	se := &session{srv: s, ssh: sess, conn: conn, requests: requestsOf(sess)}
 	m, err := s.hub.Join(id, se)
 	if err != nil {
 		fmt.Fprintf(sess, "%s\r\n", err)
@@ -234,12 +240,19 @@ func putBuffer(b *[]byte) {
 // writeLoop is the member's writer: it waits for queued events, renders
 // them once per style (shared with every other recipient) and writes them
 // in one go. It returns when the member has left and the outbox is flushed,
-// or when a write fails.
+// or when a write fails. It also answers the channel's requests (window
+// changes; everything else is refused), so that an idle session keeps no
+// goroutine for them. While a write blocks it answers none: x/crypto then
+// queues up to 16 and stops reading the connection, which hurts only this
+// client, whose write blocks only because it stopped reading (the SSH
+// window is 2 MiB, writes are 4 KiB pieces), and the watchdog cuts such a
+// write after StuckTimeout.
 func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) []byte) {
 	m := se.member
 	box := m.Outbox()
 	var events []*chat.Event
 	windows := out.windows()
+	reqs := se.requests.stream()
 	for {
 		final := false
 		select {
@@ -256,6 +269,13 @@ func (se *session) writeLoop(out sink, render func(dst []byte, ev *chat.Event) [
 				se.srv.hub.Leave(m, "write failed")
 				return
 			}
+			continue
+		case req, ok := <-reqs:
+			if !ok {
+				reqs = nil // the channel ended; the connection or the session's end follows
+				continue
+			}
+			se.requests.afterStart(req)
 			continue
 		case <-m.Done():
 			final = true
