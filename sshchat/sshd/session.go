@@ -45,10 +45,11 @@ func (se *session) Disconnect(string) { se.conn.Close() }
 // a chat member. wish's own chain ends in a no-op, so next is not called.
 func (s *Server) sessionMiddleware(ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		// The handler owns its channel's requests from the start; when it
-		// is done with them a drain goroutine answers the rest.
-		defer requestsOf(sess).release()
 		defer s.recoverPanic("session")
+		// The handler owns its channel's requests from the start; when it
+		// is done with them (also after a panic) a drain goroutine answers
+		// the rest.
+		defer requestsOf(sess).release()
 		s.handleSession(sess)
 	}
 }
