@@ -144,12 +144,13 @@ func (s *Server) filterRequests(ctx ssh.Context, r *channelRequests, lib *librar
 				w, _ := parsePtyWindow(req.Payload)
 				ch.pty = newPtyState(w)
 			}
-			if f.started {
+			start := f.started // the shell or command; f is the handler's once it is sent
+			if start {
 				startBy.stop()
 			}
 			select {
 			case lib.reqs <- req:
-				if f.started {
+				if start {
 					// The shell or command was the library's last request:
 					// its loop starts the session's handler, which owns the
 					// requests from now on, and returns.
@@ -165,7 +166,7 @@ func (s *Server) filterRequests(ctx ssh.Context, r *channelRequests, lib *librar
 			case <-ctx.Done():
 				_ = req.Reply(false, nil)
 			}
-			if f.started { // the library did not take the start: no handler runs
+			if start { // the library did not take the start: no handler runs
 				lib.end()
 			}
 		case refuseReq:
