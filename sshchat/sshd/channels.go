@@ -163,6 +163,8 @@ func (s *Server) filterRequests(ctx ssh.Context, r *channelRequests, lib *librar
 				}
 			case <-ch.done:
 				_ = req.Reply(false, nil)
+			case <-lib.done: // the library's loop returned early (a recovered panic)
+				_ = req.Reply(false, nil)
 			case <-ctx.Done():
 				_ = req.Reply(false, nil)
 			}

@@ -20,7 +20,11 @@ import (
 // drains it and the library's request loop can end when the session
 // starts: two goroutines fewer per session than draining it.
 type ptyState struct {
-	term    string // set by ptyRequest, before the session starts
+	term string // set by ptyRequest, before the session starts
+	// granted: the library accepted the pty-req (ptyRequest ran); the
+	// filter makes the state when it forwards one, which the library may
+	// still refuse. Set before the session starts, like term.
+	granted bool
 	size    atomic.Uint64
 	changes chan ssh.Window // the latest change the writer has not applied yet
 }
@@ -90,10 +94,24 @@ func (s *Server) ptyRequest(ctx ssh.Context, sess ssh.Session, p ssh.Pty) (func(
 	st := ptyStateOf(sess)
 	if st == nil { // not a channel of sessionChannel's (never so today)
 		st = newPtyState(p.Window)
+		// The connection's context outlives the session and nothing
+		// removes this: only for channels we do not track.
+		ctx.SetValue(ptyKey{sess}, st)
 	}
 	st.term = p.Term
-	ctx.SetValue(ptyKey{sess}, st)
+	st.granted = true
 	return func() error { return nil }, nil
+}
+
+// grantedPty returns the pty state of sess if its pty-req was granted:
+// from the tracked channel (nothing is kept in the connection's context,
+// which outlives every session of the connection), else from the context.
+func grantedPty(ctx ssh.Context, sess ssh.Session) (*ptyState, bool) {
+	if st := ptyStateOf(sess); st != nil {
+		return st, st.granted
+	}
+	st, ok := ctx.Value(ptyKey{sess}).(*ptyState)
+	return st, ok
 }
 
 // takeWindows returns the window changes for the session's writer.

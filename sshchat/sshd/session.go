@@ -141,7 +141,7 @@ func (s *Server) startSession(sess ssh.Session) (ms *memberSession) {
 		return
 	}
 
-	st, isPty := ctx.Value(ptyKey{sess}).(*ptyState)
+	st, isPty := grantedPty(ctx, sess)
 	env := environ(sess.Environ())
 	term := env["TERM"]
 	if isPty {
