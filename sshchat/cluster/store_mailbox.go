@@ -76,25 +76,13 @@ func (s *Store) changeMailbox(ctx context.Context, toKey string, change func(*ma
 
 // SaveOffline keeps m for m.ToKey, within the limits.
 func (s *Store) SaveOffline(ctx context.Context, m store.Message) error {
-	if m.ToKey == "" {
-		return errors.New("save private message: no recipient key")
+	m, err := store.OfflineToKeep(m)
+	if err != nil {
+		return err
 	}
-	if m.FromKey != "" {
-		m.FromAddr = "" // a key is counted by key, whatever its address
-	}
-	m.Time = m.Time.UTC()
-	err := s.changeMailbox(ctx, m.ToKey, func(b *mailbox) error {
-		if len(b.Msgs) >= store.MaxOffline {
-			return store.ErrMailboxFull
-		}
-		from := 0
-		for _, k := range b.Msgs {
-			if k.FromKey == m.FromKey && k.FromAddr == m.FromAddr {
-				from++
-			}
-		}
-		if from >= store.MaxOfflinePerSender {
-			return store.ErrSenderLimit
+	err = s.changeMailbox(ctx, m.ToKey, func(b *mailbox) error {
+		if err := store.OfflineAdmitted(b.Msgs, m); err != nil {
+			return err
 		}
 		b.NextID++
 		m.MailboxID = b.NextID

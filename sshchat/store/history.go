@@ -108,6 +108,39 @@ var ErrMailboxFull = errors.New("mailbox full")
 // from the same sender wait.
 var ErrSenderLimit = errors.New("too many messages from this sender waiting")
 
+// OfflineToKeep is m as a mailbox keeps it: its time in UTC, and no
+// address for a sender with a key (a key is counted by key, whatever its
+// address). It refuses a message without a recipient key.
+func OfflineToKeep(m Message) (Message, error) {
+	if m.ToKey == "" {
+		return m, errors.New("save private message: no recipient key")
+	}
+	if m.FromKey != "" {
+		m.FromAddr = ""
+	}
+	m.Time = m.Time.UTC()
+	return m, nil
+}
+
+// OfflineAdmitted reports whether a mailbox holding kept may take m (as
+// OfflineToKeep made it): ErrMailboxFull or ErrSenderLimit if not. For
+// stores that hold a key's mailbox as one list.
+func OfflineAdmitted(kept []Message, m Message) error {
+	if len(kept) >= MaxOffline {
+		return ErrMailboxFull
+	}
+	from := 0
+	for _, k := range kept {
+		if k.FromKey == m.FromKey && k.FromAddr == m.FromAddr {
+			from++
+		}
+	}
+	if from >= MaxOfflinePerSender {
+		return ErrSenderLimit
+	}
+	return nil
+}
+
 // ErrBusy is passed to an Append callback when the store could not take the
 // message in time (its queue stayed full): nothing was stored.
 var ErrBusy = errors.New("store busy: the append queue is full")

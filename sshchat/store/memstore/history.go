@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -139,26 +138,14 @@ func (s *Store) PruneBefore(_ context.Context, t time.Time) (int64, error) {
 // SaveOffline keeps m for m.ToKey, within store.MaxOffline and
 // store.MaxOfflinePerSender.
 func (s *Store) SaveOffline(_ context.Context, m store.Message) error {
-	if m.ToKey == "" {
-		return errors.New("save private message: no recipient key")
+	m, err := store.OfflineToKeep(m)
+	if err != nil {
+		return err
 	}
-	if m.FromKey != "" {
-		m.FromAddr = "" // a key is counted by key, whatever its address
-	}
-	m.Time = m.Time.UTC()
 	return s.write(func() error {
 		box := s.mailbox[m.ToKey]
-		if len(box) >= store.MaxOffline {
-			return store.ErrMailboxFull
-		}
-		from := 0
-		for _, k := range box {
-			if k.FromKey == m.FromKey && k.FromAddr == m.FromAddr {
-				from++
-			}
-		}
-		if from >= store.MaxOfflinePerSender {
-			return store.ErrSenderLimit
+		if err := store.OfflineAdmitted(box, m); err != nil {
+			return err
 		}
 		s.mailID++
 		m.MailboxID = s.mailID
